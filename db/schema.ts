@@ -1,0 +1,129 @@
+/**
+ * The drizzle schema: one source of truth for tables on PGlite and PostgreSQL alike.
+ * Migrations in db/migrations are generated from this file with `npm run db:generate`.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  email: text('email').notNull().unique(),
+  /** owner (first account), user (created by an operator), system (owns agent campaigns) */
+  kind: text('kind').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    name: text('name').notNull(),
+    /** SHA-256 hex of the raw key; the raw key itself is never stored. */
+    keyHash: text('key_hash').notNull(),
+    /** First characters of the raw key, for display only. */
+    prefix: text('prefix').notNull(),
+    scopes: text('scopes').array().notNull(),
+    expiresAt: ts('expires_at'),
+    revokedAt: ts('revoked_at'),
+    lastUsedAt: ts('last_used_at'),
+    rotatedFromId: uuid('rotated_from_id'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_user_idx').on(t.userId)],
+);
+
+export const auditLog = pgTable(
+  'api_audit_log',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id'),
+    apiKeyId: uuid('api_key_id'),
+    action: text('action').notNull(),
+    resourceId: text('resource_id'),
+    operationId: text('operation_id').notNull(),
+    requestId: text('request_id').notNull(),
+    metadata: jsonb('metadata').notNull().default(sql`'{}'::jsonb`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('api_audit_log_user_created_idx').on(t.userId, t.createdAt, t.id)],
+);
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Who made the request: `key:<api key id>` or another principal key. */
+    principal: text('principal').notNull(),
+    operationId: text('operation_id').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    /** in_flight while the first request runs, completed once a 2xx response is stored. */
+    state: text('state').notNull(),
+    /** Random token of the request that holds the claim; completing requires it, so a taken-over claim cannot complete twice. */
+    claimToken: text('claim_token').notNull(),
+    responseStatus: integer('response_status'),
+    responseBody: jsonb('response_body'),
+    responseHeaders: jsonb('response_headers'),
+    /** An in-flight claim older than this was abandoned by a crashed request and may be taken over. */
+    lockedUntil: ts('locked_until').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('idempotency_keys_scope_key').on(t.principal, t.operationId, t.key),
+    index('idempotency_keys_expires_idx').on(t.expiresAt),
+  ],
+);
+
+export const rateLimitCounters = pgTable(
+  'rate_limit_counters',
+  {
+    bucket: text('bucket').notNull(),
+    /** Window start in ms since epoch; the window is anchored at the first hit. */
+    windowStartMs: bigint('window_start_ms', { mode: 'number' }).notNull(),
+    windowMs: integer('window_ms').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucket] })],
+);
+
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    name: text('name').notNull(),
+    objectiveType: text('objective_type').notNull(),
+    location: text('location'),
+    radiusMiles: doublePrecision('radius_miles'),
+    venueTypes: text('venue_types').array().notNull().default(sql`'{}'::text[]`),
+    keywords: text('keywords').array().notNull().default(sql`'{}'::text[]`),
+    maxResults: integer('max_results').notNull(),
+    outreachChannels: text('outreach_channels').array().notNull(),
+    followupDays: integer('followup_days').array().notNull().default(sql`'{}'::integer[]`),
+    status: text('status').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [index('campaigns_user_created_idx').on(t.userId, t.createdAt, t.id)],
+);

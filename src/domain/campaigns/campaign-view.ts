@@ -1,0 +1,80 @@
+/**
+ * The campaign as the API shows it, and its input fields (the reference's example request).
+ */
+import { z } from 'zod';
+import type { campaigns } from '../../../db/schema.ts';
+import { Timestamp } from '../timestamps.ts';
+
+export const CHANNELS = ['email', 'instagram', 'twitter'] as const;
+export const CAMPAIGN_STATUSES = [
+  'draft',
+  'active',
+  'paused',
+  'completed',
+  'deleted',
+  'pending_payment',
+] as const;
+
+const Tag = z.string().trim().min(1).max(100);
+
+export const CampaignFields = {
+  name: z.string().trim().min(1).max(200),
+  objective_type: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{1,63}$/, 'use a snake_case identifier such as product_promotion or venue_dj')
+    .describe('what the outreach is for, e.g. product_promotion, venue_dj'),
+  location: z.string().trim().min(1).max(200).optional().describe('e.g. "Brooklyn, NY"'),
+  radius_miles: z.number().positive().max(500).optional(),
+  venue_types: z.array(Tag).max(50).default([]),
+  keywords: z.array(Tag).max(50).default([]),
+  max_results: z.number().int().min(1).max(500).default(50).describe('contacts to discover, 1-500'),
+  outreach_channels: z
+    .array(z.enum(CHANNELS))
+    .min(1)
+    .max(CHANNELS.length)
+    .refine((list) => new Set(list).size === list.length, 'channels must not repeat')
+    .default(['email']),
+  followup_days: z
+    .array(z.number().int().min(1).max(90))
+    .max(10)
+    .refine((days) => days.every((d, i) => i === 0 || d > (days[i - 1] as number)), 'must be increasing')
+    .default([])
+    .describe('days after the first message to follow up, increasing, e.g. [3, 7, 14]'),
+};
+
+export const Campaign = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  objective_type: z.string(),
+  location: z.string().nullable(),
+  radius_miles: z.number().nullable(),
+  venue_types: z.array(z.string()),
+  keywords: z.array(z.string()),
+  max_results: z.number().int(),
+  outreach_channels: z.array(z.enum(CHANNELS)),
+  followup_days: z.array(z.number().int()),
+  status: z.enum(CAMPAIGN_STATUSES),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type Campaign = z.infer<typeof Campaign>;
+
+type CampaignRow = typeof campaigns.$inferSelect;
+
+export function toCampaign(row: CampaignRow): Campaign {
+  return {
+    id: row.id,
+    name: row.name,
+    objective_type: row.objectiveType,
+    location: row.location,
+    radius_miles: row.radiusMiles,
+    venue_types: row.venueTypes,
+    keywords: row.keywords,
+    max_results: row.maxResults,
+    outreach_channels: row.outreachChannels as Campaign['outreach_channels'],
+    followup_days: row.followupDays,
+    status: row.status as Campaign['status'],
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * llms.txt: a plain-text brief for language models, generated from the registry so it cannot drift from
+ * the API. `npm run llms` rewrites the committed copy at the repository root; a test checks they match.
+ */
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
+import type { Operation } from '../operations/define-operation.ts';
+import { BURST_LIMIT, CLASS_LIMITS, GLOBAL_LIMIT, type LimitRule } from '../pipeline/rate-limit/limits.ts';
+
+function per(rule: LimitRule): string {
+  const unit = rule.windowMs >= 3_600_000 ? 'hour' : rule.windowMs >= 60_000 ? 'minute' : 'second';
+  return `${rule.limit} per ${unit}`;
+}
+
+function operationLine(operation: Operation): string {
+  const notes = [operation.scope === 'none' ? 'any valid key' : `scope ${operation.scope}`];
+  if (operation.idempotency) notes.push('Idempotency-Key');
+  if (operation.paginated) notes.push('paginated');
+  return `- \`${operation.method} ${operation.path}\` (${operation.id}; ${notes.join(', ')}): ${operation.summary}`;
+}
+
+export function llmsTxt(operations: readonly Operation[]): string {
+  const groups = new Map<string, Operation[]>();
+  for (const op of operations) {
+    const group = op.id.split('.')[0] as string;
+    groups.set(group, [...(groups.get(group) ?? []), op]);
+  }
+  const codes = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+  const lines = [
+    '# iris',
+    '',
+    '> iris runs outreach campaigns over email, Instagram DM and X DM: it finds contacts, drafts messages',
+    '> with AI, holds every draft for approval, sends, and follows up. People call it with scoped API keys;',
+    '> autonomous agents will be able to pay per campaign instead. REST, MCP and a CLI expose the same operations.',
+    '',
+    '## Calling the API',
+    '',
+    '- Send `Authorization: Bearer is_live_…` on every request. Keys are shown once at creation; only a hash is stored.',
+    '- Scopes: read, write, generate, send, admin, or `*` for all. A missing scope is 403 APIKEY_004 naming the scope.',
+    '  A key can only grant (or rotate a key holding) scopes it has itself.',
+    '- Bad, expired and revoked keys are 401 APIKEY_001, APIKEY_002 and APIKEY_003.',
+    '- JSON in, JSON out. Success: `{"success": true, "data": …, "meta"?: {"pagination": …}}`.',
+    '- Errors: `{"success": false, "error": {"code", "message", "requestId"}}`; the id equals the X-Request-ID header.',
+    '- Timestamps are ISO 8601 UTC with milliseconds. Ids are UUIDs.',
+    '- Lists return newest first: pass `limit` (1-100, default 20) and `cursor` = `meta.pagination.next_cursor`.',
+    '- Path params, query and body fields share one namespace; unknown body fields are rejected (422 SERVER_005).',
+    '',
+    '## Limits',
+    '',
+    `- Per key: ${per(GLOBAL_LIMIT)} overall, ${per(BURST_LIMIT)} in bursts; campaign writes ${per(CLASS_LIMITS.campaignMutations)},`,
+    `  contact writes ${per(CLASS_LIMITS.contactMutations)}, AI generation ${per(CLASS_LIMITS.aiGeneration)}, discovery ${per(CLASS_LIMITS.discovery)}.`,
+    '- Over a limit: 429 RATE_001 with Retry-After (seconds), X-RateLimit-Limit, X-RateLimit-Remaining,',
+    '  X-RateLimit-Reset (ms since epoch) and body fields retryAfter, limit, remaining. Wait Retry-After seconds.',
+    '',
+    '## Safe retries',
+    '',
+    '- Create operations accept `Idempotency-Key` (1-255 of A-Z a-z 0-9 . _ -), scoped to your key and the operation.',
+    '- A repeat within 24 h returns the first 2xx response unchanged with `Idempotent-Replayed: true`; errors are not kept.',
+    '- The same key while the first request runs: 409 SERVER_016 with Retry-After: 1. The same key with a',
+    '  different body: 409 SERVER_016 too; use a new key for a new request. A malformed key: 400 SERVER_002.',
+    '',
+    '## Payments',
+    '',
+    '- `POST /campaigns` is marked payable: the x402 (USDC on Base) and MPP (Stripe credit packs) rails that let',
+    '  agents without a key pay for it are not enabled in this build yet; today every operation needs an API key.',
+    '',
+    '## Operations',
+    '',
+  ];
+  for (const [group, ops] of groups) {
+    lines.push(`### ${group}`, '', ...ops.map(operationLine), '');
+  }
+  lines.push(
+    '## Other endpoints',
+    '',
+    '- `GET /health`: readiness including the database (no key).',
+    '- `GET /openapi.json`: OpenAPI 3.1 description of every operation (no key).',
+    '- `GET /llms.txt`: this file (no key).',
+    '',
+    '## Error codes',
+    '',
+    ...codes.map((code) => `- ${code} (${ERROR_CATALOGUE[code].status}): ${ERROR_CATALOGUE[code].message}`),
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,236 @@
+/**
+ * Builds the OpenAPI 3.1 document from the operation registry: paths, parameters and bodies from each
+ * operation's zod input, envelopes around its zod output, and every error response it can give.
+ */
+import { z } from 'zod';
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
+import { isMutation, type Operation, pathParams } from '../operations/define-operation.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+  }) as JsonSchema;
+  return rest;
+}
+
+/** Errors every operation of this kind can answer with, on top of the ones it lists. */
+export function errorCodesOf(operation: Operation): ErrorCode[] {
+  const codes: ErrorCode[] = [
+    'SERVER_002',
+    'SERVER_005',
+    'APIKEY_001',
+    'APIKEY_002',
+    'APIKEY_003',
+    'AUTH_001',
+  ];
+  if (operation.scope !== 'none') codes.push('APIKEY_004');
+  codes.push('RATE_001');
+  if (operation.idempotency) codes.push('SERVER_016');
+  if (isMutation(operation)) codes.push('SERVER_011');
+  codes.push(...(operation.errors ?? []), 'SERVER_001');
+  return [...new Set(codes)];
+}
+
+const ERROR_ENVELOPE: JsonSchema = {
+  type: 'object',
+  required: ['success', 'error'],
+  properties: {
+    success: { const: false },
+    error: {
+      type: 'object',
+      required: ['code', 'message', 'requestId'],
+      properties: {
+        code: { type: 'string', enum: Object.keys(ERROR_CATALOGUE) },
+        message: { type: 'string' },
+        requestId: { type: 'string', description: 'same value as the X-Request-ID header' },
+      },
+    },
+    retryAfter: { type: 'integer', description: 'seconds to wait (429 only)' },
+    limit: { type: 'integer', description: 'limit of the exceeded window (429 only)' },
+    remaining: { type: 'integer', description: 'always 0 on a 429' },
+  },
+};
+
+const PAGINATION_META: JsonSchema = {
+  type: 'object',
+  required: ['pagination'],
+  properties: {
+    pagination: {
+      type: 'object',
+      required: ['limit', 'has_more', 'next_cursor'],
+      properties: {
+        limit: { type: 'integer' },
+        has_more: { type: 'boolean' },
+        next_cursor: { type: ['string', 'null'], description: 'pass as `cursor` to get the next page' },
+      },
+    },
+  },
+};
+
+function errorResponses(operation: Operation): Record<string, unknown> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of errorCodesOf(operation)) {
+    const status = ERROR_CATALOGUE[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<string, unknown> = {};
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const headers: Record<string, unknown> = {};
+    if (status === 429) {
+      for (const name of ['Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']) {
+        headers[name] = { schema: { type: 'integer' } };
+      }
+    }
+    responses[String(status)] = {
+      description: codes.map((c) => `${c}: ${ERROR_CATALOGUE[c].message}`).join('; '),
+      headers: { 'X-Request-ID': { $ref: '#/components/headers/X-Request-ID' }, ...headers },
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+  }
+  return responses;
+}
+
+function operationObject(operation: Operation): Record<string, unknown> {
+  const inputSchema = toSchema(operation.input, 'input');
+  const properties = (inputSchema.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((inputSchema.required ?? []) as string[]);
+  const params = new Set(pathParams(operation.path));
+  const parameters: unknown[] = [...params].map((name) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: properties[name] ?? { type: 'string' },
+  }));
+  const bodyProperties: Record<string, JsonSchema> = {};
+  for (const [name, schema] of Object.entries(properties)) {
+    if (params.has(name)) continue;
+    if (isMutation(operation)) bodyProperties[name] = schema;
+    else {
+      const { description, ...rest } = schema;
+      parameters.push({ name, in: 'query', required: required.has(name), description, schema: rest });
+    }
+  }
+  if (operation.idempotency) {
+    parameters.push({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description: 'replay-safe retries: 1-255 characters of [A-Za-z0-9._-], kept 24 h per key and operation',
+      schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,255}$' },
+    });
+  }
+
+  const dataSchema = toSchema(operation.output, 'output');
+  const successHeaders: Record<string, unknown> = {
+    'X-Request-ID': { $ref: '#/components/headers/X-Request-ID' },
+  };
+  if (operation.idempotency) {
+    successHeaders['Idempotent-Replayed'] = {
+      description: '`true` when this is a stored response replayed for a repeated Idempotency-Key',
+      schema: { type: 'string', enum: ['true'] },
+    };
+  }
+  const envelope: JsonSchema = {
+    type: 'object',
+    required: operation.paginated ? ['success', 'data', 'meta'] : ['success', 'data'],
+    properties: {
+      success: { const: true },
+      data: dataSchema,
+      ...(operation.paginated ? { meta: PAGINATION_META } : {}),
+    },
+  };
+
+  const result: Record<string, unknown> = {
+    operationId: operation.id,
+    summary: operation.summary,
+    tags: [operation.id.split('.')[0]],
+    security: [{ apiKey: [] }],
+    'x-iris-scope': operation.scope,
+    parameters,
+    responses: {
+      [String(operation.successStatus ?? 200)]: {
+        description: operation.summary,
+        headers: successHeaders,
+        content: { 'application/json': { schema: envelope } },
+      },
+      ...errorResponses(operation),
+    },
+  };
+  if (operation.rateLimit) result['x-iris-rate-limit'] = operation.rateLimit;
+  if (operation.audit) result['x-iris-audit'] = operation.audit;
+  if (isMutation(operation) && Object.keys(bodyProperties).length > 0) {
+    const bodyRequired = [...required].filter((name) => name in bodyProperties);
+    result.requestBody = {
+      required: bodyRequired.length > 0,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            properties: bodyProperties,
+            ...(bodyRequired.length > 0 ? { required: bodyRequired } : {}),
+            ...(inputSchema.additionalProperties === false ? { additionalProperties: false } : {}),
+          },
+        },
+      },
+    };
+  }
+  return result;
+}
+
+export function openApiDocument(
+  operations: readonly Operation[],
+  serverUrl: string,
+): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {
+    '/health': {
+      get: {
+        operationId: 'health',
+        summary: 'readiness, including the database',
+        security: [],
+        responses: {
+          '200': { description: 'ready' },
+          '503': {
+            description: 'SERVER_009: database unavailable',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+          },
+        },
+      },
+    },
+  };
+  for (const operation of operations) {
+    const path = operation.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    paths[path] ??= {};
+    (paths[path] as Record<string, unknown>)[operation.method.toLowerCase()] = operationObject(operation);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'iris API',
+      version: '1.0.0',
+      description:
+        'Multi-channel outreach campaigns for people (scoped API keys) and autonomous agents. Responses are `{success, data, meta?}`; errors are `{success: false, error: {code, message, requestId}}`.',
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ apiKey: [] }],
+    tags: [...new Set(operations.map((o) => o.id.split('.')[0] as string))].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'is_live_…',
+          description: 'Authorization: Bearer is_live_… — an API key with the scope the operation names',
+        },
+      },
+      headers: {
+        'X-Request-ID': { description: 'correlation id of this request', schema: { type: 'string' } },
+      },
+      schemas: { Error: ERROR_ENVELOPE },
+    },
+  };
+}

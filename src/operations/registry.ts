@@ -1,0 +1,28 @@
+/**
+ * Every operation iris offers, in one explicit list. REST routes, OpenAPI, MCP tools, CLI commands and
+ * llms.txt are all generated from this array.
+ */
+import { auditList } from './audit/list.ts';
+import { campaignsCreate } from './campaigns/create.ts';
+import { campaignsGet } from './campaigns/get.ts';
+import { campaignsList } from './campaigns/list.ts';
+import type { Operation } from './define-operation.ts';
+import { keysCreate } from './keys/create.ts';
+import { keysList } from './keys/list.ts';
+import { keysMe } from './keys/me.ts';
+import { keysRename } from './keys/rename.ts';
+import { keysRevoke } from './keys/revoke.ts';
+import { keysRotate } from './keys/rotate.ts';
+
+export const operations: readonly Operation[] = [
+  keysMe,
+  keysList,
+  keysCreate,
+  keysRename,
+  keysRevoke,
+  keysRotate,
+  campaignsList,
+  campaignsCreate,
+  campaignsGet,
+  auditList,
+];

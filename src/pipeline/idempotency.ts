@@ -1,0 +1,178 @@
+/**
+ * Idempotency-Key handling. A key is claimed by inserting a row under a unique constraint on
+ * (principal, operation, key); the first request's 2xx response is stored in the same transaction as
+ * its effects and replayed for 24 h. Errors release the claim so a retry runs again.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { idempotencyKeys } from '../../db/schema.ts';
+import { ApiError } from '../errors/api-error.ts';
+
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._-]{1,255}$/;
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** A claim not completed within this time belongs to a crashed request and may be taken over. */
+export const IDEMPOTENCY_LEASE_MS = 120_000;
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed'; id: string; token: string }
+  | { kind: 'replay'; response: StoredResponse };
+
+export interface IdempotencyScope {
+  principal: string;
+  operationId: string;
+  key: string;
+}
+
+export function validateIdempotencyKey(value: string): string {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(value)) {
+    throw new ApiError('SERVER_002', 'invalid Idempotency-Key: use 1-255 characters from A-Z a-z 0-9 . _ -');
+  }
+  return value;
+}
+
+/** Hash of the request, independent of key order in its JSON. */
+export function requestHash(input: unknown): string {
+  return createHash('sha256').update(stableStringify(input)).digest('hex');
+}
+
+function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}
+
+function inFlightConflict(): ApiError {
+  return new ApiError(
+    'SERVER_016',
+    'a request with this Idempotency-Key is still in flight; retry after it completes',
+    { headers: { 'Retry-After': '1' } },
+  );
+}
+
+export async function claimIdempotencyKey(
+  db: Db,
+  scope: IdempotencyScope,
+  hash: string,
+  now: Date,
+): Promise<ClaimResult> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const token = randomUUID();
+    const inserted = await db
+      .insert(idempotencyKeys)
+      .values({
+        principal: scope.principal,
+        operationId: scope.operationId,
+        key: scope.key,
+        requestHash: hash,
+        state: 'in_flight',
+        claimToken: token,
+        lockedUntil: new Date(now.getTime() + IDEMPOTENCY_LEASE_MS),
+        expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+      })
+      .onConflictDoNothing()
+      .returning({ id: idempotencyKeys.id });
+    if (inserted[0]) return { kind: 'claimed', id: inserted[0].id, token };
+
+    const [existing] = await db
+      .select()
+      .from(idempotencyKeys)
+      .where(
+        and(
+          eq(idempotencyKeys.principal, scope.principal),
+          eq(idempotencyKeys.operationId, scope.operationId),
+          eq(idempotencyKeys.key, scope.key),
+        ),
+      )
+      .limit(1);
+    if (!existing) continue; // released between our insert and select: claim again
+    if (existing.expiresAt.getTime() <= now.getTime()) {
+      await db
+        .delete(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.id, existing.id), sql`${idempotencyKeys.expiresAt} <= ${now}`));
+      continue;
+    }
+    if (existing.requestHash !== hash) {
+      throw new ApiError(
+        'SERVER_016',
+        'this Idempotency-Key was already used with a different request body; use a new key for a new request',
+      );
+    }
+    if (existing.state === 'completed') {
+      return {
+        kind: 'replay',
+        response: {
+          status: existing.responseStatus ?? 200,
+          body: existing.responseBody,
+          headers: (existing.responseHeaders as Record<string, string> | null) ?? {},
+        },
+      };
+    }
+    if (existing.lockedUntil.getTime() > now.getTime()) throw inFlightConflict();
+    // The request holding this claim never finished (crash): take it over with a new token.
+    const [taken] = await db
+      .update(idempotencyKeys)
+      .set({ claimToken: token, lockedUntil: new Date(now.getTime() + IDEMPOTENCY_LEASE_MS) })
+      .where(
+        and(
+          eq(idempotencyKeys.id, existing.id),
+          eq(idempotencyKeys.state, 'in_flight'),
+          sql`${idempotencyKeys.lockedUntil} <= ${now}`,
+        ),
+      )
+      .returning({ id: idempotencyKeys.id });
+    if (taken) return { kind: 'claimed', id: taken.id, token };
+    throw inFlightConflict();
+  }
+  throw inFlightConflict();
+}
+
+/**
+ * Stores the response; call inside the transaction that made the change. Fails (and so rolls the change
+ * back) if the claim was taken over meanwhile, so one key never completes twice.
+ */
+export async function completeIdempotencyKey(
+  tx: Db,
+  claim: { id: string; token: string },
+  response: StoredResponse,
+): Promise<void> {
+  const updated = await tx
+    .update(idempotencyKeys)
+    .set({
+      state: 'completed',
+      responseStatus: response.status,
+      responseBody: response.body,
+      responseHeaders: response.headers,
+    })
+    .where(
+      and(
+        eq(idempotencyKeys.id, claim.id),
+        eq(idempotencyKeys.claimToken, claim.token),
+        eq(idempotencyKeys.state, 'in_flight'),
+      ),
+    )
+    .returning({ id: idempotencyKeys.id });
+  if (updated.length === 0) throw inFlightConflict();
+}
+
+/** Forgets a claim whose request did not succeed, so a retry executes afresh. */
+export async function releaseIdempotencyKey(db: Db, claim: { id: string; token: string }): Promise<void> {
+  await db
+    .delete(idempotencyKeys)
+    .where(
+      and(
+        eq(idempotencyKeys.id, claim.id),
+        eq(idempotencyKeys.claimToken, claim.token),
+        eq(idempotencyKeys.state, 'in_flight'),
+      ),
+    );
+}

@@ -1,0 +1,46 @@
+/**
+ * Merges path params, query and body into one object and validates it with the operation's schema.
+ * Unusable requests are 400 SERVER_002; well-formed input that fails the schema is 422 SERVER_005 with
+ * every offending field named.
+ */
+import type { z } from 'zod';
+import { ApiError } from '../errors/api-error.ts';
+import type { Operation } from '../operations/define-operation.ts';
+
+export interface RawInput {
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: unknown;
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      const prefix = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => `${prefix}${key}: unknown field`).join('; ');
+      }
+      const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
+      if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
+        return `${field}: required`;
+      return `${field}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+export function validateInput(operation: Operation, raw: RawInput): unknown {
+  let body: Record<string, unknown> = {};
+  if (raw.body !== undefined && raw.body !== null && raw.body !== '') {
+    if (typeof raw.body !== 'object' || Array.isArray(raw.body)) {
+      throw new ApiError('SERVER_002', 'request body must be a JSON object');
+    }
+    body = raw.body as Record<string, unknown>;
+  }
+  const merged = { ...raw.query, ...body, ...raw.params };
+  const result = operation.input.safeParse(merged);
+  if (!result.success) {
+    throw new ApiError('SERVER_005', `invalid input - ${describeIssues(result.error.issues)}`);
+  }
+  return result.data;
+}
