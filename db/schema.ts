@@ -79,8 +79,8 @@ export const idempotencyKeys = pgTable(
     /** Random token of the request that holds the claim; completing requires it, so a taken-over claim cannot complete twice. */
     claimToken: text('claim_token').notNull(),
     responseStatus: integer('response_status'),
-    responseBody: jsonb('response_body'),
-    responseHeaders: jsonb('response_headers'),
+    /** Body and headers of the stored response, sealed (AES-GCM): they may carry a raw API key. */
+    responseSealed: text('response_sealed'),
     /** An in-flight claim older than this was abandoned by a crashed request and may be taken over. */
     lockedUntil: ts('locked_until').notNull(),
     expiresAt: ts('expires_at').notNull(),

@@ -28,7 +28,9 @@ const EnvSchema = z.object({
       .regex(API_KEY_PATTERN, 'must look like is_live_ followed by at least 22 characters')
       .optional(),
   ),
-  IRIS_OWNER_EMAIL: z.string().email().default('owner@iris.local'),
+  IRIS_OWNER_EMAIL: z.email().default('owner@iris.local'),
+  /** 32 bytes (64 hex chars or base64) encrypting secrets at rest; generated into IRIS_DATA_DIR when unset. */
+  IRIS_ENCRYPTION_KEY: optionalString,
   RATE_LIMIT_STORE: z.enum(['memory', 'postgres']).default('memory'),
   /** Largest JSON body accepted, in bytes (a 500-contact bulk import fits well within the default). */
   IRIS_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),

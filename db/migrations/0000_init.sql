@@ -51,8 +51,7 @@ CREATE TABLE "idempotency_keys" (
 	"state" text NOT NULL,
 	"claim_token" text NOT NULL,
 	"response_status" integer,
-	"response_body" jsonb,
-	"response_headers" jsonb,
+	"response_sealed" text,
 	"locked_until" timestamp (3) with time zone NOT NULL,
 	"expires_at" timestamp (3) with time zone NOT NULL,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL

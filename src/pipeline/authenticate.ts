@@ -2,7 +2,7 @@
  * Resolves the Authorization header to a principal. No header means anonymous (payable operations may
  * still be paid for); a header that does not authenticate is an error, never a silent downgrade.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import { apiKeys } from '../../db/schema.ts';
 import { hashApiKey } from '../domain/api-keys/key-material.ts';
 import type { GrantedScope, Principal } from '../domain/principal.ts';
@@ -55,9 +55,7 @@ export async function authenticate(
     await services.db
       .update(apiKeys)
       .set({ lastUsedAt: now })
-      .where(
-        sql`${apiKeys.id} = ${row.id} and (${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${now})`,
-      );
+      .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now))));
   }
   return { kind: 'key', userId: row.userId, keyId: row.id, scopes: row.scopes as GrantedScope[] };
 }

@@ -65,6 +65,7 @@ export async function executeOperation(
     if (idempotencyKey !== undefined) {
       const result: ClaimResult = await claimIdempotencyKey(
         services.db,
+        services.sealer,
         {
           principal: principalKey(principal, request.ip),
           operationId: operation.id,
@@ -109,7 +110,7 @@ export async function executeOperation(
           at: now,
         });
       }
-      if (claim) await completeIdempotencyKey(ctx.db, claim, response);
+      if (claim) await completeIdempotencyKey(ctx.db, services.sealer, claim, response);
       return response;
     };
     const response = isMutation(operation)

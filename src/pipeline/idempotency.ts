@@ -4,9 +4,10 @@
  * its effects and replayed for 24 h. Errors release the claim so a retry runs again.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, lte } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { idempotencyKeys } from '../../db/schema.ts';
+import type { Sealer } from '../crypto/sealer.ts';
 import { ApiError } from '../errors/api-error.ts';
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._-]{1,255}$/;
@@ -61,6 +62,7 @@ function inFlightConflict(): ApiError {
 
 export async function claimIdempotencyKey(
   db: Db,
+  sealer: Sealer,
   scope: IdempotencyScope,
   hash: string,
   now: Date,
@@ -98,7 +100,7 @@ export async function claimIdempotencyKey(
     if (existing.expiresAt.getTime() <= now.getTime()) {
       await db
         .delete(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.id, existing.id), sql`${idempotencyKeys.expiresAt} <= ${now}`));
+        .where(and(eq(idempotencyKeys.id, existing.id), lte(idempotencyKeys.expiresAt, now)));
       continue;
     }
     if (existing.requestHash !== hash) {
@@ -107,15 +109,12 @@ export async function claimIdempotencyKey(
         'this Idempotency-Key was already used with a different request body; use a new key for a new request',
       );
     }
-    if (existing.state === 'completed') {
-      return {
-        kind: 'replay',
-        response: {
-          status: existing.responseStatus ?? 200,
-          body: existing.responseBody,
-          headers: (existing.responseHeaders as Record<string, string> | null) ?? {},
-        },
-      };
+    if (existing.state === 'completed' && existing.responseSealed) {
+      const { body, headers } = JSON.parse(sealer.open(existing.responseSealed)) as Omit<
+        StoredResponse,
+        'status'
+      >;
+      return { kind: 'replay', response: { status: existing.responseStatus ?? 200, body, headers } };
     }
     if (existing.lockedUntil.getTime() > now.getTime()) throw inFlightConflict();
     // The request holding this claim never finished (crash): take it over with a new token.
@@ -126,7 +125,7 @@ export async function claimIdempotencyKey(
         and(
           eq(idempotencyKeys.id, existing.id),
           eq(idempotencyKeys.state, 'in_flight'),
-          sql`${idempotencyKeys.lockedUntil} <= ${now}`,
+          lte(idempotencyKeys.lockedUntil, now),
         ),
       )
       .returning({ id: idempotencyKeys.id });
@@ -142,6 +141,7 @@ export async function claimIdempotencyKey(
  */
 export async function completeIdempotencyKey(
   tx: Db,
+  sealer: Sealer,
   claim: { id: string; token: string },
   response: StoredResponse,
 ): Promise<void> {
@@ -150,8 +150,7 @@ export async function completeIdempotencyKey(
     .set({
       state: 'completed',
       responseStatus: response.status,
-      responseBody: response.body,
-      responseHeaders: response.headers,
+      responseSealed: sealer.seal(JSON.stringify({ body: response.body, headers: response.headers })),
     })
     .where(
       and(

@@ -14,6 +14,8 @@ export const CAMPAIGN_STATUSES = [
   'deleted',
   'pending_payment',
 ] as const;
+/** Statuses a list can filter on: deleted campaigns are never listed. */
+export const LISTED_STATUSES = ['draft', 'active', 'paused', 'completed', 'pending_payment'] as const;
 
 const Tag = z.string().trim().min(1).max(100);
 

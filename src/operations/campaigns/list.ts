@@ -1,7 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { campaigns } from '../../../db/schema.ts';
-import { CAMPAIGN_STATUSES, Campaign, toCampaign } from '../../domain/campaigns/campaign-view.ts';
+import { Campaign, LISTED_STATUSES, toCampaign } from '../../domain/campaigns/campaign-view.ts';
 import { ownedCampaigns } from '../../domain/campaigns/owned-campaigns.ts';
 import { afterCursor, PaginationInput, pageOf } from '../../domain/pagination.ts';
 import { defineOperation } from '../define-operation.ts';
@@ -14,7 +14,7 @@ export const campaignsList = defineOperation({
   scope: 'read',
   paginated: true,
   input: z.object({
-    status: z.enum(CAMPAIGN_STATUSES.filter((s) => s !== 'deleted') as ['draft']).optional(),
+    status: z.enum(LISTED_STATUSES).optional(),
     ...PaginationInput,
   }),
   output: z.array(Campaign),

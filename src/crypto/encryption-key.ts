@@ -1,0 +1,38 @@
+/**
+ * Where the encryption key comes from: IRIS_ENCRYPTION_KEY (32 bytes as 64 hex chars or base64), or the
+ * embedded default, a key generated once into IRIS_DATA_DIR/encryption.key (mode 0600). With an
+ * in-memory data dir the key lives as long as the process, like the data it protects.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const KEY_FILE = 'encryption.key';
+
+export function parseEncryptionKey(value: string): Buffer {
+  const trimmed = value.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : Buffer.from(trimmed, 'base64');
+  if (key.length !== 32) throw new Error('IRIS_ENCRYPTION_KEY must be 32 bytes: 64 hex characters or base64');
+  return key;
+}
+
+export function resolveEncryptionKey(configured: string | undefined, dataDir: string): Buffer {
+  if (configured) return parseEncryptionKey(configured);
+  if (dataDir.startsWith('memory://')) return randomBytes(32);
+  const file = join(dataDir, KEY_FILE);
+  try {
+    return parseEncryptionKey(readFileSync(file, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another process created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return parseEncryptionKey(readFileSync(file, 'utf8'));
+}

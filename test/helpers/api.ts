@@ -1,0 +1,56 @@
+/**
+ * A small HTTP client for tests: sends JSON, returns status, headers and the parsed body.
+ */
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: test bodies are inspected freely
+  body: any;
+  text: string;
+}
+
+export interface ApiOptions {
+  key?: string;
+  body?: unknown;
+  /** Sent as is (for malformed JSON tests). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export async function api(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: ApiOptions = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['content-type'] ??= 'application/json';
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+/** Creates a key through the API with the given scopes and returns its raw value and id. */
+export async function createKey(
+  baseUrl: string,
+  adminKey: string,
+  scopes: string[],
+  extra: Record<string, unknown> = {},
+): Promise<{ key: string; id: string }> {
+  const response = await api(baseUrl, 'POST', '/keys', {
+    key: adminKey,
+    body: { name: `test ${scopes.join(' ')}`, scopes, ...extra },
+  });
+  if (response.status !== 201) throw new Error(`key creation failed: ${response.status} ${response.text}`);
+  return { key: response.body.data.key, id: response.body.data.id };
+}

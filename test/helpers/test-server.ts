@@ -1,0 +1,50 @@
+/**
+ * A real iris HTTP server on 127.0.0.1 with its own database, a bootstrapped admin key and a clock the
+ * test can move forward (rate-limit windows, expiry, idempotency retention).
+ */
+import { bootstrap } from '../../src/bootstrap.ts';
+import { type Env, parseEnv } from '../../src/env.ts';
+import { createLogger } from '../../src/logger.ts';
+import { type RunningServer, startServer } from '../../src/server.ts';
+import { createServices, type Services } from '../../src/services.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
+
+export interface TestServer {
+  url: string;
+  services: Services;
+  database: TestDatabase;
+  /** Raw admin key (`*`) of the owner account. */
+  adminKey: string;
+  ownerId: string;
+  /** Moves the server's clock forward. */
+  advance(ms: number): void;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+  const env: Env = parseEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    IRIS_DATA_DIR: 'memory://',
+    ...overrides,
+  });
+  const database = await createTestDatabase();
+  const boot = await bootstrap(database.db, { ownerEmail: env.IRIS_OWNER_EMAIL });
+  if (!boot.firstKey?.raw) throw new Error('bootstrap did not create a key');
+  const services = createServices(env, database, createLogger(env.LOG_LEVEL));
+  let offsetMs = 0;
+  services.clock = () => new Date(Date.now() + offsetMs);
+  const server: RunningServer = await startServer(services, 0, '127.0.0.1');
+  return {
+    url: server.url,
+    services,
+    database,
+    adminKey: boot.firstKey.raw,
+    ownerId: boot.firstKey.userId,
+    advance(ms: number) {
+      offsetMs += ms;
+    },
+    close: () => server.close(),
+  };
+}
