@@ -6,7 +6,8 @@ import type { Database, Db } from '../db/client.ts';
 import { resolveEncryptionKey } from './crypto/encryption-key.ts';
 import { createSealer, type Sealer } from './crypto/sealer.ts';
 import type { Env } from './env.ts';
-import type { Logger } from './logger.ts';
+import { errorFields, type Logger } from './logger.ts';
+import { sweepExpiredIdempotencyKeys } from './pipeline/idempotency.ts';
 import { createMemoryRateLimitStore } from './pipeline/rate-limit/memory-store.ts';
 import { createPostgresRateLimitStore } from './pipeline/rate-limit/postgres-store.ts';
 import type { RateLimitStore } from './pipeline/rate-limit/store.ts';
@@ -21,18 +22,50 @@ export interface Services {
   sealer: Sealer;
   /** Current time; tests may move it. */
   clock: () => Date;
+  /** Stops background work; run before the database closes. */
+  onClose: (() => Promise<void>)[];
 }
+
+const SWEEP_EVERY_MS = 10 * 60_000;
 
 export function createServices(env: Env, database: Database, logger: Logger): Services {
   const rateLimits =
     env.RATE_LIMIT_STORE === 'postgres'
       ? createPostgresRateLimitStore(database.db)
       : createMemoryRateLimitStore();
+  if (env.DATABASE_URL && !env.IRIS_ENCRYPTION_KEY) {
+    logger.warn(
+      'IRIS_ENCRYPTION_KEY is unset: the key is kept in IRIS_DATA_DIR; every process sharing this database needs the same key',
+    );
+  }
   const sealer = createSealer(resolveEncryptionKey(env.IRIS_ENCRYPTION_KEY, env.IRIS_DATA_DIR));
-  return { env, database, db: database.db, logger, rateLimits, sealer, clock: () => new Date() };
+  let sweeping: Promise<unknown> | undefined;
+  const sweep = setInterval(() => {
+    sweeping = sweepExpiredIdempotencyKeys(database.db, services.clock()).catch((error: unknown) =>
+      logger.error('idempotency sweep failed', errorFields(error)),
+    );
+  }, SWEEP_EVERY_MS);
+  sweep.unref();
+  const services: Services = {
+    env,
+    database,
+    db: database.db,
+    logger,
+    rateLimits,
+    sealer,
+    clock: () => new Date(),
+    onClose: [
+      async () => {
+        clearInterval(sweep);
+        await sweeping;
+      },
+    ],
+  };
+  return services;
 }
 
 export async function closeServices(services: Services): Promise<void> {
+  for (const hook of services.onClose) await hook();
   await services.rateLimits.close();
   await services.database.close();
 }

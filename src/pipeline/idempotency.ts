@@ -52,6 +52,26 @@ function stableStringify(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
 }
 
+function openStoredResponse(
+  sealer: Sealer,
+  row: { responseSealed: string | null; responseStatus: number | null },
+): StoredResponse {
+  try {
+    const { body, headers } = JSON.parse(sealer.open(row.responseSealed ?? '')) as Omit<
+      StoredResponse,
+      'status'
+    >;
+    return { status: row.responseStatus ?? 200, body, headers };
+  } catch (error) {
+    // Sealed under another encryption key (IRIS_ENCRYPTION_KEY differs between processes or changed).
+    throw new ApiError(
+      'SERVER_016',
+      'the stored response for this Idempotency-Key can no longer be read; retry with a new Idempotency-Key',
+      { cause: error },
+    );
+  }
+}
+
 function inFlightConflict(): ApiError {
   return new ApiError(
     'SERVER_016',
@@ -106,15 +126,11 @@ export async function claimIdempotencyKey(
     if (existing.requestHash !== hash) {
       throw new ApiError(
         'SERVER_016',
-        'this Idempotency-Key was already used with a different request body; use a new key for a new request',
+        'this Idempotency-Key was already used with a different request body or path; use a new key for a new request',
       );
     }
-    if (existing.state === 'completed' && existing.responseSealed) {
-      const { body, headers } = JSON.parse(sealer.open(existing.responseSealed)) as Omit<
-        StoredResponse,
-        'status'
-      >;
-      return { kind: 'replay', response: { status: existing.responseStatus ?? 200, body, headers } };
+    if (existing.state === 'completed') {
+      return { kind: 'replay', response: openStoredResponse(sealer, existing) };
     }
     if (existing.lockedUntil.getTime() > now.getTime()) throw inFlightConflict();
     // The request holding this claim never finished (crash): take it over with a new token.
@@ -161,6 +177,15 @@ export async function completeIdempotencyKey(
     )
     .returning({ id: idempotencyKeys.id });
   if (updated.length === 0) throw inFlightConflict();
+}
+
+/** Deletes records past their 24 h retention; returns how many. */
+export async function sweepExpiredIdempotencyKeys(db: Db, now: Date): Promise<number> {
+  const deleted = await db
+    .delete(idempotencyKeys)
+    .where(lte(idempotencyKeys.expiresAt, now))
+    .returning({ id: idempotencyKeys.id });
+  return deleted.length;
 }
 
 /** Forgets a claim whose request did not succeed, so a retry executes afresh. */
