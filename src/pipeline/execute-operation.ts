@@ -51,7 +51,13 @@ export async function executeOperation(
   const now = services.clock();
   let claim: { id: string; token: string } | undefined;
   try {
-    const principal = await authenticate(services, request.header('authorization'), now);
+    const principal = await authenticate(services, request.header('authorization'), now).catch(
+      async (error: unknown) => {
+        // Failed attempts count against the caller's address, so keys cannot be guessed at full speed.
+        await enforceRateLimit(services.rateLimits, `ip:${request.ip}`, undefined, now.getTime());
+        throw error;
+      },
+    );
     await enforceRateLimit(
       services.rateLimits,
       principalKey(principal, request.ip),

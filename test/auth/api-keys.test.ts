@@ -326,3 +326,16 @@ describe('secrets at rest', () => {
     expect(dump).toContain(hashApiKey(server.adminKey));
   });
 });
+
+describe('guessing keys', () => {
+  it('rate-limits failed authentication by address', async () => {
+    server.advance(61_000);
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const response = await api(server.url, 'GET', '/keys/me', { key: `is_live_${String(i).padStart(43, 'x')}` });
+      statuses.push(response.status);
+    }
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
+    expect(statuses[20]).toBe(429);
+  });
+});
