@@ -1,0 +1,67 @@
+/**
+ * Bench settings from the environment, and the size of the API key pool that keeps every key under the
+ * iris per-key limits (120 requests per minute, 20 per second) for the whole run.
+ */
+
+import { BURST_LIMIT, GLOBAL_LIMIT } from '../../src/pipeline/rate-limit/limits.ts';
+
+export interface BenchConfig {
+  /** Measured seconds per run (BENCH_SECONDS, default 5). */
+  seconds: number;
+  /** Warm-up seconds before each measured run (BENCH_WARMUP_SECONDS, default 1). */
+  warmupSeconds: number;
+  /** autocannon connections (BENCH_CONNECTIONS, default 10). */
+  connections: number;
+  /** API keys created in the iris child (BENCH_KEYS, default from the sizing below). */
+  keyCount: number;
+  /** PostgreSQL server URL (DATABASE_URL); PGlite in memory when unset. */
+  databaseUrl: string | undefined;
+}
+
+/**
+ * Highest iris throughput the key pool is sized for. Far above what two cores reach; a faster machine
+ * would show up as 429s, which fail the run loudly (then raise BENCH_KEYS).
+ */
+export const PLANNED_MAX_RPS = 10_000;
+/** Headroom over the exact per-key budget. */
+const SAFETY = 1.25;
+
+function numberFromEnv(name: string, fallback: number, min: number, integer: boolean): number {
+  const raw = process.env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+/**
+ * Keys needed so that, at PLANNED_MAX_RPS spread round-robin over the pool, no key passes the burst
+ * limit in a second nor the global limit in a minute. Both iris cases count against the same minute.
+ */
+export function keysNeeded(seconds: number, warmupSeconds: number, pipelineRuns: number): number {
+  const loadedSecondsPerWindow = Math.min(
+    GLOBAL_LIMIT.windowMs / 1000,
+    pipelineRuns * (seconds + warmupSeconds),
+  );
+  // Each key also serves the touch before the runs (and the check key a few checks).
+  const forGlobal = (PLANNED_MAX_RPS * loadedSecondsPerWindow) / (GLOBAL_LIMIT.limit - 1);
+  const forBurst = PLANNED_MAX_RPS / (BURST_LIMIT.limit * (1000 / BURST_LIMIT.windowMs));
+  // One extra key is kept out of the pool for the correctness checks.
+  return Math.ceil(Math.max(forGlobal, forBurst) * SAFETY) + 1;
+}
+
+export function readConfig(pipelineRuns: number): BenchConfig {
+  const seconds = numberFromEnv('BENCH_SECONDS', 5, 1, false);
+  const warmupSeconds = numberFromEnv('BENCH_WARMUP_SECONDS', 1, 0, false);
+  const connections = numberFromEnv('BENCH_CONNECTIONS', 10, 1, true);
+  const keyCount = numberFromEnv('BENCH_KEYS', keysNeeded(seconds, warmupSeconds, pipelineRuns), 2, true);
+  return {
+    seconds,
+    warmupSeconds,
+    connections,
+    keyCount,
+    databaseUrl: process.env.DATABASE_URL?.trim() || undefined,
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The autocannon wrapper: warms both servers up, then measures them in alternating ~1 s slices (baseline,
+ * iris, iris, baseline, …) so background load hits both alike. Each request carries the next API key of
+ * the pool, keeping every key under the per-key rate limits, and anything not 2xx is counted.
+ */
+import autocannon from 'autocannon';
+
+export interface CompareOptions {
+  path: string;
+  baselineUrl: string;
+  irisUrl: string;
+  /** Bearer keys to rotate through; every connection starts at a different offset. */
+  keys: readonly string[];
+  connections: number;
+  warmupSeconds: number;
+  /** Measured seconds per server, cut into slices of about one second. */
+  seconds: number;
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  totalRequests: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Non-2xx responses plus connection errors, warm-up included. */
+  failures: number;
+  /** e.g. `429×12, errors×1`; empty when there were no failures. */
+  failureDetail: string;
+}
+
+/** What one server accumulates over its slices. */
+class Tally {
+  requests = 0;
+  seconds = 0;
+  latencies: number[] = [];
+  failures = 0;
+  details = new Map<string, number>();
+
+  add(slice: Slice, measured: boolean, label: string): void {
+    const { result } = slice;
+    if (measured && slice.latencies.length > 1) {
+      // Counted between the first and the last response: requests cut off at the end of a slice do
+      // not bias slow servers (see run()).
+      this.requests += slice.latencies.length - 1;
+      this.seconds += (slice.lastAtMs - slice.firstAtMs) / 1000;
+      for (const latency of slice.latencies) this.latencies.push(latency);
+    }
+    const count = (what: string, n: number) => {
+      if (n <= 0) return;
+      const key = `${label}${what}`;
+      this.details.set(key, (this.details.get(key) ?? 0) + n);
+    };
+    for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) {
+      if (!status.startsWith('2')) count(status, stats.count ?? 0);
+    }
+    count('errors', result.errors);
+    count('timeouts', result.timeouts);
+    this.failures += result.non2xx + result.errors;
+  }
+
+  result(): LoadResult {
+    const sorted = Float64Array.from(this.latencies).sort();
+    const percentile = (p: number) =>
+      sorted.length === 0
+        ? Number.NaN
+        : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
+    return {
+      requestsPerSecond: this.seconds > 0 ? this.requests / this.seconds : 0,
+      totalRequests: this.requests,
+      p50Ms: percentile(0.5),
+      p99Ms: percentile(0.99),
+      failures: this.failures,
+      failureDetail: [...this.details].map(([what, n]) => `${what}×${n}`).join(', '),
+    };
+  }
+}
+
+function requestsFor(path: string, keys: readonly string[], offset: number): autocannon.Request[] {
+  return keys.map((_, i) => ({
+    method: 'GET',
+    path,
+    headers: { authorization: `Bearer ${keys[(i + offset) % keys.length]}` },
+  }));
+}
+
+interface Slice {
+  result: autocannon.Result;
+  /** Latency (ms) of every response. */
+  latencies: number[];
+  firstAtMs: number;
+  lastAtMs: number;
+}
+
+/**
+ * One autocannon run. autocannon's own count divides by the whole run, including the ramp-up and the
+ * requests still in flight when it stops (up to one per connection, a large share at low rates), so the
+ * rate is taken between the first and the last response instead.
+ */
+function run(url: string, options: CompareOptions, seconds: number): Promise<Slice> {
+  let clients = 0;
+  const stride = Math.max(1, Math.floor(options.keys.length / options.connections));
+  const latencies: number[] = [];
+  let firstAtMs = 0;
+  let lastAtMs = 0;
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        connections: options.connections,
+        duration: seconds,
+        requests: requestsFor(options.path, options.keys, 0),
+        // Distinct offsets: connections walking the pool in lockstep would all hit one key at once.
+        setupClient: (client) => {
+          client.setRequests(requestsFor(options.path, options.keys, clients * stride));
+          clients += 1;
+        },
+      },
+      (error, result) => (error ? reject(error) : resolve({ result, latencies, firstAtMs, lastAtMs })),
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      lastAtMs = performance.now();
+      if (latencies.length === 0) firstAtMs = lastAtMs;
+      latencies.push(responseTime);
+    });
+  });
+}
+
+export async function compare(options: CompareOptions): Promise<{ baseline: LoadResult; iris: LoadResult }> {
+  const servers = [
+    { url: options.baselineUrl, tally: new Tally() },
+    { url: options.irisUrl, tally: new Tally() },
+  ] as const;
+  if (options.warmupSeconds > 0) {
+    for (const server of servers) {
+      server.tally.add(await run(server.url, options, options.warmupSeconds), false, 'warm-up ');
+    }
+  }
+  const slices = Math.max(1, Math.round(options.seconds));
+  for (let i = 0; i < slices; i++) {
+    const order = i % 2 === 0 ? servers : ([servers[1], servers[0]] as const);
+    for (const server of order) {
+      server.tally.add(await run(server.url, options, options.seconds / slices), true, '');
+    }
+  }
+  return { baseline: servers[0].tally.result(), iris: servers[1].tally.result() };
+}
+
+/**
+ * Sends one request per key (a few at a time) so every key has been used once before measuring: iris
+ * refreshes a key's last_used_at at most once a minute, and a pool of never-used keys would otherwise
+ * turn the measured reads into writes. Returns the statuses that were not 2xx.
+ */
+export async function touchEveryKey(
+  url: string,
+  path: string,
+  keys: readonly string[],
+  concurrency: number,
+): Promise<string[]> {
+  const failures: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const key = keys[next++];
+      const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+      await response.arrayBuffer();
+      if (response.status < 200 || response.status > 299) failures.push(String(response.status));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return failures;
+}

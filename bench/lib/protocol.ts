@@ -1,0 +1,59 @@
+/**
+ * The line protocol between the orchestrator and its server children: each child prints one JSON line
+ * when it is ready, and stops when signalled or when its stdin closes (the orchestrator went away).
+ */
+import { z } from 'zod';
+
+export const DatabaseKind = z.enum(['pglite', 'postgres']);
+export type DatabaseKind = z.infer<typeof DatabaseKind>;
+
+export const PipelineReady = z.object({
+  url: z.url(),
+  port: z.number().int(),
+  database: DatabaseKind,
+  rateLimitStore: z.string(),
+  accounts: z.number().int(),
+  /** Raw API keys, spread over several accounts (at most 25 active keys per account). */
+  keys: z.array(z.string()).min(2),
+});
+export type PipelineReady = z.infer<typeof PipelineReady>;
+
+export const BareReady = z.object({
+  url: z.url(),
+  port: z.number().int(),
+  database: DatabaseKind,
+});
+export type BareReady = z.infer<typeof BareReady>;
+
+/** Prints the ready line; the orchestrator reads exactly one line from stdout. */
+export function announce(payload: PipelineReady | BareReady): void {
+  process.stdout.write(`${JSON.stringify(payload)}\n`);
+}
+
+/** Runs `stop` once on SIGTERM, SIGINT or stdin end, then exits (1 when stopping failed). */
+export function stopOnSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  const run = () => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`bench server: stop failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', run);
+  process.once('SIGINT', run);
+  process.stdin.on('end', run);
+  process.stdin.on('close', run);
+  process.stdin.resume();
+}
+
+/** Reports a startup failure on stderr and exits non-zero, so the orchestrator sees it. */
+export function failStartup(name: string, error: unknown): never {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`${name}: startup failed: ${detail}\n`);
+  process.exit(1);
+}

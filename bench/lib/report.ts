@@ -1,0 +1,79 @@
+/**
+ * The printed result: a few lines of context (database, machine, load settings), the table of req/s,
+ * ratios against their targets and iris latencies, and the list of non-2xx responses if there were any.
+ */
+import { cpus, loadavg } from 'node:os';
+import type { BenchConfig } from './config.ts';
+import type { LoadResult } from './load.ts';
+import { fixed, formatTable } from './table.ts';
+
+export interface CaseResult {
+  name: string;
+  /** Lowest acceptable iris/baseline ratio. */
+  target: number;
+  baseline: LoadResult;
+  iris: LoadResult;
+}
+
+export interface ReportContext {
+  config: BenchConfig;
+  database: string;
+  setup: string;
+  bodies: string;
+  /** 1-minute load average when the bench started: other work on the machine skews every number. */
+  loadAtStart: number;
+}
+
+function rows(results: readonly CaseResult[]): string[][] {
+  return results.map(({ name, target, baseline, iris }) => {
+    const ratio = iris.requestsPerSecond / baseline.requestsPerSecond;
+    return [
+      name,
+      fixed(baseline.requestsPerSecond, 0),
+      fixed(iris.requestsPerSecond, 0),
+      `${fixed(ratio, 2)}×`,
+      `≥ ${fixed(target, 1)}×`,
+      ratio >= target ? 'ok' : 'below target',
+      `${fixed(iris.p50Ms, 1)} / ${fixed(iris.p99Ms, 1)}`,
+      String(baseline.failures + iris.failures),
+    ];
+  });
+}
+
+export function formatReport(context: ReportContext, results: readonly CaseResult[]): string {
+  const { config } = context;
+  const table = formatTable(
+    [
+      { title: 'case', align: 'left' },
+      { title: 'baseline req/s', align: 'right' },
+      { title: 'iris req/s', align: 'right' },
+      { title: 'ratio', align: 'right' },
+      { title: 'target', align: 'right' },
+      { title: '', align: 'left' },
+      { title: 'iris p50/p99 ms', align: 'right' },
+      { title: 'non-2xx', align: 'right' },
+    ],
+    rows(results),
+  );
+  return [
+    '',
+    `database: ${context.database}`,
+    `machine: node ${process.version}, ${cpus().length} cpus, load average ${fixed(context.loadAtStart, 2)} ` +
+      `at start, ${fixed(loadavg()[0] ?? 0, 2)} at end`,
+    `load: autocannon, ${config.connections} connections, each server in its own child process; per case and ` +
+      `server ${config.warmupSeconds} s warm-up, then ${config.seconds} s measured in alternating ~1 s slices`,
+    `iris: ${context.setup}`,
+    `response bodies: ${context.bodies}`,
+    '',
+    table,
+    '',
+  ].join('\n');
+}
+
+/** One line per server and case that saw non-2xx responses or connection errors. */
+export function failuresOf(results: readonly CaseResult[]): string[] {
+  return results.flatMap(({ name, baseline, iris }) => [
+    ...(baseline.failures > 0 ? [`${name} baseline: ${baseline.failureDetail}`] : []),
+    ...(iris.failures > 0 ? [`${name} iris: ${iris.failureDetail}`] : []),
+  ]);
+}

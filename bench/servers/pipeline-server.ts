@@ -1,0 +1,82 @@
+/**
+ * Bench child: the real iris server (startServer + createServices, migrated database, bootstrapped admin
+ * key) with a pool of API keys over several accounts and 20 campaigns per account; prints one JSON line.
+ */
+import type { Db } from '../../db/client.ts';
+import { bootstrap } from '../../src/bootstrap.ts';
+import { createAccount } from '../../src/domain/accounts/create-account.ts';
+import { insertKey } from '../../src/domain/api-keys/insert-key.ts';
+import { parseEnv } from '../../src/env.ts';
+import { createLogger } from '../../src/logger.ts';
+import { MAX_ACTIVE_KEYS } from '../../src/operations/keys/create.ts';
+import { startServer } from '../../src/server.ts';
+import { createServices } from '../../src/services.ts';
+import { announce, failStartup, stopOnSignal } from '../lib/protocol.ts';
+import { childDatabaseUrl, openBenchDatabase, seedCampaigns } from '../lib/seed.ts';
+
+function keyCountFromEnv(): number {
+  const count = Number(process.env.BENCH_KEY_COUNT ?? '1000');
+  if (!Number.isInteger(count) || count < 2) throw new Error('BENCH_KEY_COUNT must be an integer ≥ 2');
+  return count;
+}
+
+/** Adds read keys to the account until it holds `total` active keys (or the per-account maximum). */
+async function addKeys(db: Db, userId: string, total: number, now: Date): Promise<string[]> {
+  const keys: string[] = [];
+  await db.transaction(async (tx) => {
+    for (let i = 1; i < Math.min(total, MAX_ACTIVE_KEYS); i++) {
+      const key = await insertKey(
+        tx,
+        { userId, name: `bench key ${i}`, scopes: ['read'], expiresAt: null },
+        now,
+      );
+      keys.push(key.key);
+    }
+  });
+  return keys;
+}
+
+async function main(): Promise<void> {
+  const keyCount = keyCountFromEnv();
+  const env = parseEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    // In memory: no data dir, no encryption key file written next to the project.
+    IRIS_DATA_DIR: 'memory://',
+    DATABASE_URL: childDatabaseUrl(),
+    RATE_LIMIT_STORE: process.env.RATE_LIMIT_STORE,
+  });
+  const database = await openBenchDatabase();
+  const now = new Date();
+
+  const boot = await bootstrap(database.db, { ownerEmail: env.IRIS_OWNER_EMAIL }, now);
+  const adminKey = boot.firstKey?.raw;
+  if (!boot.firstKey || !adminKey)
+    throw new Error('bootstrap did not create an admin key (database not fresh?)');
+  const keys = [adminKey];
+  let accounts = 1;
+  keys.push(...(await addKeys(database.db, boot.firstKey.userId, keyCount, now)));
+  await seedCampaigns(database.db, boot.firstKey.userId, now);
+  while (keys.length < keyCount) {
+    const account = await createAccount(database.db, `bench-${accounts}@bench.local`, now);
+    accounts += 1;
+    keys.push(account.key.key);
+    keys.push(...(await addKeys(database.db, account.userId, keyCount - keys.length + 1, now)));
+    await seedCampaigns(database.db, account.userId, now);
+  }
+
+  const services = createServices(env, database, createLogger(env.LOG_LEVEL));
+  const server = await startServer(services, 0, '127.0.0.1');
+  stopOnSignal(() => server.close());
+  announce({
+    url: server.url,
+    port: server.port,
+    database: database.kind,
+    rateLimitStore: env.RATE_LIMIT_STORE,
+    accounts,
+    keys,
+  });
+}
+
+main().catch((error: unknown) => failStartup('pipeline-server', error));
