@@ -17,6 +17,15 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** Round-trip check used by /health. */
   ping(): Promise<void>;
+  /**
+   * Subscribes to NOTIFY on a channel. `onConnect` runs each time the listening connection is
+   * (re)established, when notifications may have been missed. Resolves to an unsubscribe function.
+   */
+  listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onConnect: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -43,6 +52,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       ping: async () => {
         await client`select 1`;
       },
+      listen: async (channel, onMessage, onConnect) => {
+        const { unlisten } = await client.listen(channel, onMessage, onConnect);
+        return unlisten;
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -56,6 +69,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     kind: 'pglite',
     ping: async () => {
       await client.query('select 1');
+    },
+    listen: async (channel, onMessage, onConnect) => {
+      const unlisten = await client.listen(channel, onMessage);
+      onConnect();
+      return () => unlisten();
     },
     close: () => client.close(),
   };

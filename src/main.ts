@@ -34,7 +34,7 @@ async function main(): Promise<void> {
       email: boot.firstKey.email,
     });
   }
-  const services = createServices(env, database, logger);
+  const services = await createServices(env, database, logger);
   const server = await startServer(services, env.PORT, env.HOST);
   logger.info('iris listening', { url: server.url, database: database.kind });
   process.stdout.write(`iris listening on ${server.url} (database: ${database.kind})\n`);

@@ -8,6 +8,7 @@ import { createSealer, type Sealer } from './crypto/sealer.ts';
 import type { Env } from './env.ts';
 import { errorFields, type Logger } from './logger.ts';
 import { sweepExpiredIdempotencyKeys } from './pipeline/idempotency.ts';
+import { createKeyCache, KEY_CHANGE_CHANNEL, type KeyCache } from './pipeline/key-cache.ts';
 import { createMemoryRateLimitStore } from './pipeline/rate-limit/memory-store.ts';
 import { createPostgresRateLimitStore } from './pipeline/rate-limit/postgres-store.ts';
 import type { RateLimitStore } from './pipeline/rate-limit/store.ts';
@@ -18,6 +19,8 @@ export interface Services {
   db: Db;
   logger: Logger;
   rateLimits: RateLimitStore;
+  /** API key records by hash, kept current by the api_keys change feed. */
+  keyCache: KeyCache;
   /** Encrypts secrets at rest (stored responses carrying raw keys). */
   sealer: Sealer;
   /** Current time; tests may move it. */
@@ -28,7 +31,7 @@ export interface Services {
 
 const SWEEP_EVERY_MS = 10 * 60_000;
 
-export function createServices(env: Env, database: Database, logger: Logger): Services {
+export async function createServices(env: Env, database: Database, logger: Logger): Promise<Services> {
   const rateLimits =
     env.RATE_LIMIT_STORE === 'postgres'
       ? createPostgresRateLimitStore(database.db)
@@ -39,6 +42,18 @@ export function createServices(env: Env, database: Database, logger: Logger): Se
     );
   }
   const sealer = createSealer(resolveEncryptionKey(env.IRIS_ENCRYPTION_KEY, env.IRIS_DATA_DIR));
+  const keyCache = createKeyCache();
+  const unlisten = await database
+    .listen(
+      KEY_CHANGE_CHANNEL,
+      (keyId) => keyCache.invalidate(keyId),
+      () => keyCache.clear(),
+    )
+    .catch((error: unknown) => {
+      logger.warn('no api_keys change feed: key lookups will not be cached', errorFields(error));
+      keyCache.disable();
+      return async () => {};
+    });
   let sweeping: Promise<unknown> | undefined;
   const sweep = setInterval(() => {
     sweeping = sweepExpiredIdempotencyKeys(database.db, services.clock()).catch((error: unknown) =>
@@ -52,12 +67,14 @@ export function createServices(env: Env, database: Database, logger: Logger): Se
     db: database.db,
     logger,
     rateLimits,
+    keyCache,
     sealer,
     clock: () => new Date(),
     onClose: [
       async () => {
         clearInterval(sweep);
         await sweeping;
+        await unlisten();
       },
     ],
   };

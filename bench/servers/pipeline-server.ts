@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     await seedCampaigns(database.db, account.userId, now);
   }
 
-  const services = createServices(env, database, createLogger(env.LOG_LEVEL));
+  const services = await createServices(env, database, createLogger(env.LOG_LEVEL));
   const server = await startServer(services, 0, '127.0.0.1');
   stopOnSignal(() => server.close());
   announce({

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { ApiError } from '../errors/api-error.ts';
 import type { Pagination } from '../operations/define-operation.ts';
 
+const Uuid = z.uuid();
+
 export const MAX_PAGE_SIZE = 100;
 
 export const PaginationInput = {
@@ -31,7 +33,7 @@ export function encodeCursor(position: CursorPosition): string {
 export function decodeCursor(cursor: string): CursorPosition {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !z.uuid().safeParse(id).success) {
+  if (!id || Number.isNaN(createdAt.getTime()) || !Uuid.safeParse(id).success) {
     throw new ApiError('SERVER_002', 'invalid cursor: pass next_cursor from a previous page unchanged');
   }
   return { createdAt, id };

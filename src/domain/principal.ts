@@ -2,6 +2,8 @@
  * Who is calling. Transports resolve a request to one of these before an operation runs; handlers
  * decide ownership from it and never look at headers themselves.
  */
+import type { ApiKeyRecord } from '../pipeline/key-cache.ts';
+
 export const SCOPES = ['read', 'write', 'generate', 'send', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 /** What a key may hold: a concrete scope or the wildcard. */
@@ -13,6 +15,8 @@ export interface KeyPrincipal {
   userId: string;
   keyId: string;
   scopes: readonly GrantedScope[];
+  /** The key's stored record (never its secret), as authentication found it. */
+  key: ApiKeyRecord;
 }
 
 export interface AnonymousPrincipal {

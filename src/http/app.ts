@@ -10,7 +10,7 @@ import { errorResponse } from '../pipeline/execute-operation.ts';
 import type { Services } from '../services.ts';
 import { llmsTxt } from './llms-txt.ts';
 import { corsMiddleware } from './middleware/cors.ts';
-import { bodyErrorToApiError, jsonBody } from './middleware/json-body.ts';
+import { bodyErrorToApiError } from './middleware/json-body.ts';
 import { requestId, requestIdOf } from './middleware/request-id.ts';
 import { openApiDocument } from './openapi.ts';
 import { operationsRouter } from './router.ts';
@@ -23,7 +23,7 @@ export function createApp(services: Services, operations: readonly Operation[] =
   app.set('trust proxy', 'loopback');
   app.use(requestId());
   app.use(corsMiddleware());
-  app.use(jsonBody(services.env.IRIS_BODY_LIMIT_BYTES));
+  app.use(operationsRouter(services, operations));
 
   const publicUrl = services.env.IRIS_PUBLIC_URL ?? `http://localhost:${services.env.PORT}`;
   const openApiJson = JSON.stringify(openApiDocument(operations, publicUrl));
@@ -57,8 +57,6 @@ export function createApp(services: Services, operations: readonly Operation[] =
   app.get('/llms.txt', (_req: Request, res: Response) => {
     res.type('text/plain; charset=utf-8').send(llms);
   });
-
-  app.use(operationsRouter(services, operations));
 
   app.use((req: Request, res: Response) => {
     send(

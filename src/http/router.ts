@@ -1,13 +1,16 @@
 /**
- * The express routes of the REST API, generated from the operation registry: one route per operation,
- * then 405 (with Allow) for known paths called with another method.
+ * The REST surface of the registry as one express middleware: looks the request up in the route table,
+ * parses a JSON body only for operations that take one, runs the pipeline and writes its response.
+ * Known paths called with another method get 405 with Allow; anything else falls through (404).
  */
-import { type Request, type Response, Router } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { ApiError } from '../errors/api-error.ts';
-import type { Operation } from '../operations/define-operation.ts';
+import { isMutation, type Operation } from '../operations/define-operation.ts';
 import { errorResponse, executeOperation } from '../pipeline/execute-operation.ts';
 import type { Services } from '../services.ts';
+import { bodyErrorToApiError, jsonBody } from './middleware/json-body.ts';
 import { requestIdOf } from './middleware/request-id.ts';
+import { createRouteTable } from './route-table.ts';
 import { send } from './send.ts';
 
 function headerOf(req: Request) {
@@ -17,34 +20,32 @@ function headerOf(req: Request) {
   };
 }
 
-export function operationHandler(services: Services, operation: Operation) {
-  return async function handleOperation(req: Request, res: Response): Promise<void> {
+export function operationsRouter(services: Services, operations: readonly Operation[]) {
+  const table = createRouteTable(operations);
+  const parseJson = jsonBody(services.env.IRIS_BODY_LIMIT_BYTES);
+
+  const run = async (req: Request, res: Response, operation: Operation, params: Record<string, string>) => {
     const response = await executeOperation(services, operation, {
       requestId: requestIdOf(res),
       ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
       header: headerOf(req),
-      params: req.params as Record<string, string>,
+      params,
       query: req.query as Record<string, unknown>,
       body: req.body,
     });
     send(res, response);
   };
-}
 
-export function operationsRouter(services: Services, operations: readonly Operation[]): Router {
-  const router = Router({ strict: false, caseSensitive: true });
-  const methodsByPath = new Map<string, Set<string>>();
-  for (const operation of operations) {
-    const method = operation.method.toLowerCase() as 'get' | 'post' | 'patch' | 'put' | 'delete';
-    router[method](operation.path, operationHandler(services, operation));
-    const methods = methodsByPath.get(operation.path) ?? new Set<string>();
-    methods.add(operation.method);
-    if (operation.method === 'GET') methods.add('HEAD');
-    methodsByPath.set(operation.path, methods);
-  }
-  for (const [path, methods] of methodsByPath) {
-    const allow = [...methods, 'OPTIONS'].join(', ');
-    router.all(path, (_req: Request, res: Response) => {
+  return function routeOperation(req: Request, res: Response, next: NextFunction): void {
+    const match = table.match(req.method, req.path);
+    if (!match) {
+      const allowed = table.allowed(req.path);
+      // The method is allowed here yet nothing matched (an undecodable parameter): not found, not 405.
+      if (!allowed || req.method === 'OPTIONS' || allowed.includes(req.method)) {
+        next();
+        return;
+      }
+      const allow = allowed.join(', ');
       res.setHeader('Allow', allow);
       send(
         res,
@@ -54,7 +55,18 @@ export function operationsRouter(services: Services, operations: readonly Operat
           requestIdOf(res),
         ),
       );
+      return;
+    }
+    if (!isMutation(match.operation)) {
+      run(req, res, match.operation, match.params).catch(next);
+      return;
+    }
+    parseJson(req, res, (error?: unknown) => {
+      if (error) {
+        send(res, errorResponse(services, bodyErrorToApiError(error) ?? error, requestIdOf(res)));
+        return;
+      }
+      run(req, res, match.operation, match.params).catch(next);
     });
-  }
-  return router;
+  };
 }

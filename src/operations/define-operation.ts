@@ -44,6 +44,8 @@ export interface OperationContext {
   services: Services;
   /** Request time, one value for the whole operation. */
   now: Date;
+  /** Runs once the operation's transaction has committed (e.g. dropping cached state it changed). */
+  afterCommit(hook: () => void): void;
 }
 
 export interface OperationDefinition<I extends z.ZodObject, O extends z.ZodType> {

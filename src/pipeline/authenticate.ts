@@ -9,6 +9,7 @@ import type { GrantedScope, Principal } from '../domain/principal.ts';
 import { API_KEY_PATTERN } from '../env.ts';
 import { ApiError } from '../errors/api-error.ts';
 import type { Services } from '../services.ts';
+import type { ApiKeyRecord } from './key-cache.ts';
 
 /** last_used_at is refreshed at most this often per key, so reads do not turn into writes. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -20,6 +21,14 @@ function unauthorized(
   message?: string,
 ): ApiError {
   return new ApiError(code, message, { headers: { 'WWW-Authenticate': BEARER_CHALLENGE } });
+}
+
+async function findKey(services: Services, hash: string, nowMs: number): Promise<ApiKeyRecord | undefined> {
+  const cached = services.keyCache.get(hash, nowMs);
+  if (cached) return cached;
+  const [row] = await services.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).limit(1);
+  if (row) services.keyCache.set(hash, row, nowMs);
+  return row;
 }
 
 export async function authenticate(
@@ -35,27 +44,18 @@ export async function authenticate(
   const token = match[2] as string;
   if (!API_KEY_PATTERN.test(token)) throw unauthorized('APIKEY_001', 'invalid API key format');
 
-  const [row] = await services.db
-    .select({
-      id: apiKeys.id,
-      userId: apiKeys.userId,
-      scopes: apiKeys.scopes,
-      expiresAt: apiKeys.expiresAt,
-      revokedAt: apiKeys.revokedAt,
-      lastUsedAt: apiKeys.lastUsedAt,
-    })
-    .from(apiKeys)
-    .where(eq(apiKeys.keyHash, hashApiKey(token)))
-    .limit(1);
-  if (!row) throw unauthorized('APIKEY_001', 'invalid API key');
-  if (row.revokedAt) throw unauthorized('APIKEY_003');
-  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) throw unauthorized('APIKEY_002');
+  const key = await findKey(services, hashApiKey(token), now.getTime());
+  if (!key) throw unauthorized('APIKEY_001', 'invalid API key');
+  if (key.revokedAt) throw unauthorized('APIKEY_003');
+  if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) throw unauthorized('APIKEY_002');
 
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+    // Updates the cached record in place too: later requests see the new value without a query.
+    key.lastUsedAt = now;
     await services.db
       .update(apiKeys)
       .set({ lastUsedAt: now })
-      .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now))));
+      .where(and(eq(apiKeys.id, key.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now))));
   }
-  return { kind: 'key', userId: row.userId, keyId: row.id, scopes: row.scopes as GrantedScope[] };
+  return { kind: 'key', userId: key.userId, keyId: key.id, scopes: key.scopes as GrantedScope[], key };
 }

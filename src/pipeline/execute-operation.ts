@@ -89,12 +89,14 @@ export async function executeOperation(
       claim = result;
     }
 
+    const committed: (() => void)[] = [];
     const context: OperationContext = {
       db: services.db,
       principal,
       requestId: request.requestId,
       services,
       now,
+      afterCommit: (hook) => committed.push(hook),
     };
     const run = async (ctx: OperationContext): Promise<OperationResponse> => {
       const result = await operation.handler(ctx, input);
@@ -123,6 +125,7 @@ export async function executeOperation(
       ? await services.db.transaction((tx) => run({ ...context, db: tx }))
       : await run(context);
     claim = undefined;
+    for (const hook of committed) hook();
     return response;
   } catch (error) {
     if (claim) {

@@ -2,9 +2,10 @@
  * API key lifecycle: create (secret once), list, rename, revoke, rotate, limits, scope escalation,
  * tenant isolation, hashing at rest, and the audit rows each change leaves.
  */
-import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../../db/client.ts';
+import { apiKeys } from '../../db/schema.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
 import { hashApiKey } from '../../src/domain/api-keys/key-material.ts';
 import { MAX_ACTIVE_KEYS } from '../../src/operations/keys/create.ts';
@@ -332,10 +333,29 @@ describe('guessing keys', () => {
     server.advance(61_000);
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++) {
-      const response = await api(server.url, 'GET', '/keys/me', { key: `is_live_${String(i).padStart(43, 'x')}` });
+      const response = await api(server.url, 'GET', '/keys/me', {
+        key: `is_live_${String(i).padStart(43, 'x')}`,
+      });
       statuses.push(response.status);
     }
     expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
     expect(statuses[20]).toBe(429);
+  });
+});
+
+describe('cached key lookups', () => {
+  it('serve a used key without a query, and drop it when the database changes it behind the API', async () => {
+    server.advance(61_000);
+    const { id, key } = await newKey(['read']);
+    expect((await api(server.url, 'GET', '/keys/me', { key })).status).toBe(200);
+    // Changed by another process (or by hand): the api_keys trigger notifies every server.
+    await server.database.db
+      .update(apiKeys)
+      .set({ revokedAt: server.services.clock() })
+      .where(eq(apiKeys.id, id));
+    await vi.waitFor(async () => {
+      const response = await api(server.url, 'GET', '/keys/me', { key });
+      expect(response.body.error?.code).toBe('APIKEY_003');
+    });
   });
 });

@@ -109,3 +109,22 @@ describe('wire contract', () => {
     expect(response.body.data.database.kind).toBe(server.database.kind);
   });
 });
+
+describe('routing edges', () => {
+  it('treats a trailing slash like the path without it, and bad percent-encoding as not found', async () => {
+    const slash = await api(server.url, 'GET', '/keys/me/', { key: server.adminKey });
+    expect(slash.status).toBe(200);
+    const bad = await api(server.url, 'GET', '/campaigns/%E0%A4%A', { key: server.adminKey });
+    expect(bad.status).toBe(404);
+    expect(bad.body.error.code).toBe('SERVER_003');
+  });
+
+  it('answers HEAD like GET without a body', async () => {
+    const response = await fetch(`${server.url}/keys/me`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${server.adminKey}` },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
+  });
+});

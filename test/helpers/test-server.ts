@@ -32,7 +32,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
   const database = await createTestDatabase();
   const boot = await bootstrap(database.db, { ownerEmail: env.IRIS_OWNER_EMAIL });
   if (!boot.firstKey?.raw) throw new Error('bootstrap did not create a key');
-  const services = createServices(env, database, createLogger(env.LOG_LEVEL));
+  const services = await createServices(env, database, createLogger(env.LOG_LEVEL));
   let offsetMs = 0;
   services.clock = () => new Date(Date.now() + offsetMs);
   const server: RunningServer = await startServer(services, 0, '127.0.0.1');

@@ -183,6 +183,17 @@ describe.runIf(Boolean(POSTGRES_URL))('two server processes sharing one PostgreS
       }
     });
 
+    it('stops a key revoked through one process at once on the other, though the other had cached it', async () => {
+      const key = await insertWriteKey('revoked elsewhere');
+      const me = await api(b.url, 'GET', '/keys/me', { key });
+      expect(me.status).toBe(200);
+      const revoked = await api(a.url, 'DELETE', `/keys/${me.body.data.id}`, { key: bootstrapKey });
+      expect(revoked.status).toBe(200);
+      const after = await api(b.url, 'GET', '/keys/me', { key });
+      expect(after.status).toBe(401);
+      expect(after.body.error.code).toBe('APIKEY_003');
+    });
+
     it('stops both processes cleanly on SIGTERM', async () => {
       expect(await Promise.all([stopChild(a.child), stopChild(b.child)])).toEqual([0, 0]);
     });

@@ -9,6 +9,8 @@ import { apiKeys } from '../../../db/schema.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import type { Principal } from '../principal.ts';
 
+const Uuid = z.uuid();
+
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 export function keyNotFound(): ApiError {
@@ -27,7 +29,7 @@ export async function findOwnedKey(
   id: string,
   forUpdate = false,
 ): Promise<ApiKeyRow> {
-  if (!z.uuid().safeParse(id).success) throw keyNotFound();
+  if (!Uuid.safeParse(id).success) throw keyNotFound();
   const query = db
     .select()
     .from(apiKeys)

@@ -1,8 +1,9 @@
 /**
  * CORS for browser clients (dashboards, browser MCP clients): any origin, no cookies (auth is a header),
- * with the payment, rate-limit and idempotency headers exposed.
+ * with the payment, rate-limit and idempotency headers exposed. Written out rather than configured
+ * through a library because it runs on every request and the answer never varies.
  */
-import cors from 'cors';
+import type { NextFunction, Request, Response } from 'express';
 
 export const EXPOSED_HEADERS = [
   'X-Request-ID',
@@ -17,24 +18,36 @@ export const EXPOSED_HEADERS = [
   'WWW-Authenticate',
   'Payment-Receipt',
   'Mcp-Session-Id',
-];
+].join(', ');
+
+export const ALLOWED_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Idempotency-Key',
+  'X-PAYMENT',
+  'PAYMENT-SIGNATURE',
+  'Payment-Authorization',
+  'Mcp-Session-Id',
+  'Mcp-Protocol-Version',
+  'Last-Event-ID',
+].join(', ');
+
+const ALLOWED_METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS';
 
 export function corsMiddleware() {
-  return cors({
-    origin: '*',
-    methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
-    allowedHeaders: [
-      'Authorization',
-      'Content-Type',
-      'Idempotency-Key',
-      'X-PAYMENT',
-      'PAYMENT-SIGNATURE',
-      'Payment-Authorization',
-      'Mcp-Session-Id',
-      'Mcp-Protocol-Version',
-      'Last-Event-ID',
-    ],
-    exposedHeaders: EXPOSED_HEADERS,
-    maxAge: 600,
-  });
+  return function cors(req: Request, res: Response, next: NextFunction): void {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
+      res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.setHeader('Vary', 'Access-Control-Request-Headers');
+      res.statusCode = 204;
+      res.setHeader('Content-Length', '0');
+      res.end();
+      return;
+    }
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    next();
+  };
 }

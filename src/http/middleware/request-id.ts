@@ -1,11 +1,12 @@
 /**
  * Gives every request an id (`req_…`), set as X-Request-ID on every response and carried in errors.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 
 export function newRequestId(): string {
-  return `req_${randomBytes(12).toString('hex')}`;
+  // randomUUID draws from a pooled buffer: much cheaper per call than randomBytes.
+  return `req_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
 }
 
 export function requestId() {

@@ -6,6 +6,8 @@ import { ownedCampaigns } from '../../domain/campaigns/owned-campaigns.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
 
+const Uuid = z.uuid();
+
 export const campaignsGet = defineOperation({
   id: 'campaigns.get',
   method: 'GET',
@@ -16,7 +18,7 @@ export const campaignsGet = defineOperation({
   input: z.object({ id: z.string().describe('campaign id') }),
   output: Campaign,
   handler: async (ctx, input) => {
-    if (!z.uuid().safeParse(input.id).success) throw new ApiError('CAMP_001');
+    if (!Uuid.safeParse(input.id).success) throw new ApiError('CAMP_001');
     const [row] = await ctx.db
       .select()
       .from(campaigns)

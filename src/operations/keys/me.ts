@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ApiKeyView, toApiKeyView } from '../../domain/api-keys/api-key-view.ts';
-import { findOwnedKey } from '../../domain/api-keys/owned-key.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
 
@@ -14,7 +13,8 @@ export const keysMe = defineOperation({
   output: ApiKeyView.extend({ user_id: z.uuid() }),
   handler: async (ctx) => {
     if (ctx.principal.kind !== 'key') throw new ApiError('APIKEY_001');
-    const row = await findOwnedKey(ctx.db, ctx.principal, ctx.principal.keyId);
-    return { data: { ...toApiKeyView(row, ctx.now), user_id: row.userId } };
+    // Authentication already loaded this key's record: no second lookup.
+    const { key } = ctx.principal;
+    return { data: { ...toApiKeyView(key, ctx.now), user_id: key.userId } };
   },
 });

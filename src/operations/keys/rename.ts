@@ -18,6 +18,7 @@ export const keysRename = defineOperation({
   output: ApiKeyView,
   handler: async (ctx, input) => {
     const row = await findOwnedKey(ctx.db, ctx.principal, input.id, true);
+    ctx.afterCommit(() => ctx.services.keyCache.invalidate(row.id));
     const [updated] = await ctx.db
       .update(apiKeys)
       .set({ name: input.name })

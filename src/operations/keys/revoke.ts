@@ -18,6 +18,7 @@ export const keysRevoke = defineOperation({
   output: ApiKeyView,
   handler: async (ctx, input) => {
     const row = await findOwnedKey(ctx.db, ctx.principal, input.id, true);
+    ctx.afterCommit(() => ctx.services.keyCache.invalidate(row.id));
     if (row.revokedAt) return { data: toApiKeyView(row, ctx.now), auditMetadata: { already_revoked: true } };
     const [updated] = await ctx.db
       .update(apiKeys)

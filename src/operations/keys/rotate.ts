@@ -30,6 +30,7 @@ export const keysRotate = defineOperation({
       );
     }
     const old = await findOwnedKey(ctx.db, ctx.principal, input.id, true);
+    ctx.afterCommit(() => ctx.services.keyCache.invalidate(old.id));
     // The caller receives the new secret, so it must hold every scope the key carries.
     assertCanGrant(ctx.principal, old.scopes as GrantedScope[]);
     if (old.revokedAt) throw new ApiError('SERVER_002', 'API key is revoked; create a new key instead');
