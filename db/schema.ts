@@ -16,6 +16,9 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { agentIdentities } from './schema-payments.ts';
+
+export * from './schema-payments.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
 
@@ -44,9 +47,18 @@ export const apiKeys = pgTable(
     revokedAt: ts('revoked_at'),
     lastUsedAt: ts('last_used_at'),
     rotatedFromId: uuid('rotated_from_id'),
+    /** Set on keys issued to an agent identity by its first payment: they see only its campaigns. */
+    agentIdentityId: uuid('agent_identity_id').references(() => agentIdentities.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_user_idx').on(t.userId)],
+  (t) => [
+    uniqueIndex('api_keys_key_hash_key').on(t.keyHash),
+    index('api_keys_user_idx').on(t.userId),
+    // One key issued per agent identity (concurrent first payments cannot mint two).
+    uniqueIndex('api_keys_agent_identity_key')
+      .on(t.agentIdentityId)
+      .where(sql`agent_identity_id is not null and rotated_from_id is null`),
+  ],
 );
 
 export const auditLog = pgTable(
@@ -121,9 +133,14 @@ export const campaigns = pgTable(
     outreachChannels: text('outreach_channels').array().notNull(),
     followupDays: integer('followup_days').array().notNull().default(sql`'{}'::integer[]`),
     status: text('status').notNull(),
+    /** The agent identity that paid for it; such campaigns belong to the internal system user. */
+    agentIdentityId: uuid('agent_identity_id').references(() => agentIdentities.id),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
     deletedAt: ts('deleted_at'),
   },
-  (t) => [index('campaigns_user_created_idx').on(t.userId, t.createdAt, t.id)],
+  (t) => [
+    index('campaigns_user_created_idx').on(t.userId, t.createdAt, t.id),
+    index('campaigns_identity_created_idx').on(t.agentIdentityId, t.createdAt, t.id),
+  ],
 );

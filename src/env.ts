@@ -10,6 +10,8 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 export const API_KEY_PATTERN = /^is_live_[A-Za-z0-9_-]{22,}$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -35,6 +37,27 @@ const EnvSchema = z.object({
   /** Largest JSON body accepted, in bytes (a 500-contact bulk import fits well within the default). */
   IRIS_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+
+  // x402 (USDC on Base). The rail is on when X402_PAY_TO is set.
+  X402_NETWORK: z.enum(['eip155:8453', 'eip155:84532']).default('eip155:8453'),
+  X402_RPC_URL: optionalString.pipe(z.url().optional()),
+  X402_PAY_TO: optionalString.pipe(z.string().regex(ADDRESS, 'must be a 0x address').optional()),
+  X402_ASSET: optionalString.pipe(z.string().regex(ADDRESS, 'must be a 0x address').optional()),
+  /** EIP-712 domain of X402_ASSET (defaults: the network's USDC domain). */
+  X402_ASSET_NAME: optionalString,
+  X402_ASSET_VERSION: optionalString,
+  X402_SETTLER_PRIVATE_KEY: optionalString.pipe(
+    z.string().regex(PRIVATE_KEY, 'must be 0x + 64 hex').optional(),
+  ),
+  X402_FACILITATOR_URL: optionalString.pipe(z.url().optional()),
+  /** Sends USDC back when a payment was taken but its campaign could not be created. */
+  X402_REFUND_PRIVATE_KEY: optionalString.pipe(
+    z.string().regex(PRIVATE_KEY, 'must be 0x + 64 hex').optional(),
+  ),
+  X402_MAX_TIMEOUT_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  /** How long a request waits for the settlement receipt before answering "pending". */
+  X402_SETTLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  X402_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).default(15_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -47,5 +70,16 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new EnvError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return result.data;
+  const env = result.data;
+  if (env.X402_PAY_TO && !env.X402_SETTLER_PRIVATE_KEY && !env.X402_FACILITATOR_URL) {
+    throw new EnvError(
+      'invalid configuration:\n  X402_PAY_TO is set but nothing can settle: set X402_SETTLER_PRIVATE_KEY or X402_FACILITATOR_URL',
+    );
+  }
+  if (env.X402_ASSET && (!env.X402_ASSET_NAME || !env.X402_ASSET_VERSION)) {
+    throw new EnvError(
+      'invalid configuration:\n  X402_ASSET needs X402_ASSET_NAME and X402_ASSET_VERSION (its EIP-712 domain)',
+    );
+  }
+  return env;
 }

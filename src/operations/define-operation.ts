@@ -46,6 +46,11 @@ export interface OperationContext {
   now: Date;
   /** Runs once the operation's transaction has committed (e.g. dropping cached state it changed). */
   afterCommit(hook: () => void): void;
+  /**
+   * Set when an agent pays for this call. `settlesAfterCommit`: the money moves only after the handler's
+   * transaction commits, so what it creates must stay inactive until the payment is final.
+   */
+  payment?: { rail: 'x402' | 'mpp'; settlesAfterCommit: boolean };
 }
 
 export interface OperationDefinition<I extends z.ZodObject, O extends z.ZodType> {

@@ -3,7 +3,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import { auditLog } from '../../db/schema.ts';
-import type { Principal } from '../domain/principal.ts';
+import { agentIdentityOf, type Principal } from '../domain/principal.ts';
 
 export interface AuditEntry {
   action: string;
@@ -16,14 +16,15 @@ export interface AuditEntry {
 }
 
 export async function writeAudit(tx: Db, entry: AuditEntry): Promise<void> {
+  const agentIdentity = agentIdentityOf(entry.principal);
   await tx.insert(auditLog).values({
     action: entry.action,
     operationId: entry.operationId,
     requestId: entry.requestId,
-    userId: entry.principal.kind === 'key' ? entry.principal.userId : null,
+    userId: entry.principal.kind === 'anonymous' ? null : entry.principal.userId,
     apiKeyId: entry.principal.kind === 'key' ? entry.principal.keyId : null,
     resourceId: entry.resourceId,
-    metadata: entry.metadata,
+    metadata: agentIdentity ? { ...entry.metadata, agent_identity_id: agentIdentity } : entry.metadata,
     createdAt: entry.at,
   });
 }

@@ -57,5 +57,12 @@ export async function authenticate(
       .set({ lastUsedAt: now })
       .where(and(eq(apiKeys.id, key.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now))));
   }
-  return { kind: 'key', userId: key.userId, keyId: key.id, scopes: key.scopes as GrantedScope[], key };
+  return {
+    kind: 'key',
+    userId: key.userId,
+    keyId: key.id,
+    scopes: key.scopes as GrantedScope[],
+    key,
+    agentIdentityId: key.agentIdentityId,
+  };
 }

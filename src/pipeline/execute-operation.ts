@@ -7,20 +7,21 @@
 import { hasScope, type Principal, principalKey } from '../domain/principal.ts';
 import { ApiError, errorBody } from '../errors/api-error.ts';
 import { errorFields } from '../logger.ts';
-import { isMutation, type Operation, type OperationContext } from '../operations/define-operation.ts';
+import type { Operation } from '../operations/define-operation.ts';
 import type { Services } from '../services.ts';
-import { writeAudit } from './audit.ts';
 import { authenticate, BEARER_CHALLENGE } from './authenticate.ts';
 import {
   type ClaimResult,
   claimIdempotencyKey,
   completeIdempotencyKey,
+  type IdempotencyClaim,
   releaseIdempotencyKey,
   requestHash,
   type StoredResponse,
   validateIdempotencyKey,
 } from './idempotency.ts';
 import { enforceRateLimit } from './rate-limit/limits.ts';
+import { runHandler } from './run-handler.ts';
 import { type RawInput, validateInput } from './validate-input.ts';
 
 export interface OperationRequest extends RawInput {
@@ -49,7 +50,7 @@ export async function executeOperation(
   request: OperationRequest,
 ): Promise<OperationResponse> {
   const now = services.clock();
-  let claim: { id: string; token: string } | undefined;
+  let claim: IdempotencyClaim | undefined;
   try {
     const principal = await authenticate(services, request.header('authorization'), now).catch(
       async (error: unknown) => {
@@ -89,43 +90,16 @@ export async function executeOperation(
       claim = result;
     }
 
-    const committed: (() => void)[] = [];
-    const context: OperationContext = {
-      db: services.db,
-      principal,
-      requestId: request.requestId,
+    const { response } = await runHandler(
       services,
-      now,
-      afterCommit: (hook) => committed.push(hook),
-    };
-    const run = async (ctx: OperationContext): Promise<OperationResponse> => {
-      const result = await operation.handler(ctx, input);
-      const response: OperationResponse = {
-        status: operation.successStatus ?? 200,
-        headers: result.headers ?? {},
-        body: result.meta
-          ? { success: true, data: result.data, meta: result.meta }
-          : { success: true, data: result.data },
-      };
-      if (operation.audit) {
-        await writeAudit(ctx.db, {
-          action: operation.audit,
-          operationId: operation.id,
-          requestId: request.requestId,
-          principal,
-          resourceId: result.resourceId ?? idOf(result.data),
-          metadata: result.auditMetadata ?? {},
-          at: now,
-        });
-      }
-      if (claim) await completeIdempotencyKey(ctx.db, services.sealer, claim, response);
-      return response;
-    };
-    const response = isMutation(operation)
-      ? await services.db.transaction((tx) => run({ ...context, db: tx }))
-      : await run(context);
+      operation,
+      input,
+      { principal, requestId: request.requestId, services, now },
+      claim
+        ? (tx, run) => completeIdempotencyKey(tx, services.sealer, claim as IdempotencyClaim, run.response)
+        : undefined,
+    );
     claim = undefined;
-    for (const hook of committed) hook();
     return response;
   } catch (error) {
     if (claim) {
@@ -135,11 +109,6 @@ export async function executeOperation(
     }
     return errorResponse(services, error, request.requestId, operation.id);
   }
-}
-
-function idOf(data: unknown): string | null {
-  if (data && typeof data === 'object' && 'id' in data && typeof data.id === 'string') return data.id;
-  return null;
 }
 
 export function errorResponse(

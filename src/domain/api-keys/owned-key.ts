@@ -18,7 +18,7 @@ export function keyNotFound(): ApiError {
 }
 
 export function userIdOf(principal: Principal): string {
-  if (principal.kind !== 'key') throw new ApiError('APIKEY_001');
+  if (principal.kind === 'anonymous') throw new ApiError('APIKEY_001');
   return principal.userId;
 }
 

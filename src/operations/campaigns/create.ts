@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { campaigns } from '../../../db/schema.ts';
 import { userIdOf } from '../../domain/api-keys/owned-key.ts';
 import { Campaign, CampaignFields, toCampaign } from '../../domain/campaigns/campaign-view.ts';
+import { agentIdentityOf } from '../../domain/principal.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
 
@@ -27,6 +28,7 @@ export const campaignsCreate = defineOperation({
       .insert(campaigns)
       .values({
         userId: userIdOf(ctx.principal),
+        agentIdentityId: agentIdentityOf(ctx.principal),
         name: input.name,
         objectiveType: input.objective_type,
         location: input.location ?? null,
@@ -36,7 +38,8 @@ export const campaignsCreate = defineOperation({
         maxResults: input.max_results,
         outreachChannels: input.outreach_channels,
         followupDays: input.followup_days,
-        status: input.status,
+        // A paid campaign exists only once its payment settles; until then nobody can see or run it.
+        status: ctx.payment?.settlesAfterCommit ? 'pending_payment' : input.status,
         createdAt: ctx.now,
         updatedAt: ctx.now,
       })

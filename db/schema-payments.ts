@@ -1,0 +1,133 @@
+/**
+ * Tables of the payment rails: agent identities, x402 authorizations (one row per EIP-3009
+ * authorization, claimed under a unique constraint), the append-only payments ledger, refunds owed,
+ * and the job outbox that paid campaigns are enqueued into.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
+
+export const agentIdentities = pgTable(
+  'agent_identities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** wallet (x402 payer address) or mpp (a verified Stripe payment credential). */
+    kind: text('kind').notNull(),
+    /** Checksummed address for wallets. */
+    subject: text('subject').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('agent_identities_kind_subject_key').on(t.kind, t.subject)],
+);
+
+export const x402Authorizations = pgTable(
+  'x402_authorizations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    network: text('network').notNull(),
+    asset: text('asset').notNull(),
+    payer: text('payer').notNull(),
+    nonce: text('nonce').notNull(),
+    /** SHA-256 of the payment payload: a replay must present the very same signed authorization. */
+    payloadHash: text('payload_hash').notNull(),
+    /** The payload and requirements, sealed: what the reconciler needs to settle or check it later. */
+    payloadSealed: text('payload_sealed').notNull(),
+    amountAtomic: bigint('amount_atomic', { mode: 'bigint' }).notNull(),
+    payTo: text('pay_to').notNull(),
+    validBefore: bigint('valid_before', { mode: 'number' }).notNull(),
+    operationId: text('operation_id').notNull(),
+    requestHash: text('request_hash').notNull(),
+    /** reserved → submitted → settled, or failed (nothing charged), or refund_owed → refunded. */
+    state: text('state').notNull(),
+    campaignId: uuid('campaign_id'),
+    identityId: uuid('identity_id'),
+    txHash: text('tx_hash'),
+    failureReason: text('failure_reason'),
+    responseStatus: integer('response_status'),
+    responseSealed: text('response_sealed'),
+    /** While a request works on the row; the reconciler only takes rows whose lease has run out. */
+    lockedUntil: ts('locked_until').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('x402_authorizations_nonce_key').on(t.network, t.asset, t.payer, t.nonce),
+    index('x402_authorizations_open_idx')
+      .on(t.lockedUntil)
+      .where(sql`state in ('reserved', 'submitted', 'refund_owed')`),
+  ],
+);
+
+export const payments = pgTable(
+  'payments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** x402 or mpp. */
+    rail: text('rail').notNull(),
+    identityId: uuid('identity_id')
+      .notNull()
+      .references(() => agentIdentities.id),
+    campaignId: uuid('campaign_id'),
+    /** Minor units of `currency`: USDC atomic units (6 decimals) or cents. */
+    amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
+    currency: text('currency').notNull(),
+    network: text('network'),
+    asset: text('asset'),
+    payer: text('payer'),
+    /** The money movement: a transaction hash or a PaymentIntent id; unique per rail. */
+    reference: text('reference').notNull(),
+    authorizationId: uuid('authorization_id'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('payments_rail_reference_key').on(t.rail, t.reference),
+    index('payments_identity_idx').on(t.identityId, t.createdAt),
+  ],
+);
+
+export const paymentRefunds = pgTable(
+  'payment_refunds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    paymentId: uuid('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
+    currency: text('currency').notNull(),
+    reason: text('reason').notNull(),
+    /** owed until sent back; sent with the refund's own reference (transaction hash). */
+    state: text('state').notNull(),
+    reference: text('reference'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [uniqueIndex('payment_refunds_payment_key').on(t.paymentId)],
+);
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull(),
+    /** queued, running, done, failed. */
+    state: text('state').notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    runAt: ts('run_at').notNull().defaultNow(),
+    /** Makes enqueueing idempotent: one job per cause. */
+    dedupeKey: text('dedupe_key').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('jobs_dedupe_key').on(t.dedupeKey), index('jobs_state_run_idx').on(t.state, t.runAt)],
+);
