@@ -48,6 +48,8 @@ export const x402Authorizations = pgTable(
     validBefore: bigint('valid_before', { mode: 'number' }).notNull(),
     operationId: text('operation_id').notNull(),
     requestHash: text('request_hash').notNull(),
+    /** Idempotency-Key sent with the paid request: a retry with a fresh signature finds this row. */
+    idempotencyKey: text('idempotency_key'),
     /** reserved → submitted → settled, or failed (nothing charged), or refund_owed → refunded. */
     state: text('state').notNull(),
     campaignId: uuid('campaign_id'),
@@ -63,6 +65,9 @@ export const x402Authorizations = pgTable(
   },
   (t) => [
     uniqueIndex('x402_authorizations_nonce_key').on(t.network, t.asset, t.payer, t.nonce),
+    uniqueIndex('x402_authorizations_idempotency_key')
+      .on(t.payer, t.operationId, t.idempotencyKey)
+      .where(sql`idempotency_key is not null`),
     index('x402_authorizations_open_idx')
       .on(t.lockedUntil)
       .where(sql`state in ('reserved', 'submitted', 'refund_owed')`),

@@ -83,3 +83,8 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   }
   return env;
 }
+
+/** The base URL clients use to reach this server (OpenAPI servers, x402 resource URLs). */
+export function publicUrlOf(env: Pick<Env, 'IRIS_PUBLIC_URL' | 'PORT'>): string {
+  return (env.IRIS_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+}

@@ -2,11 +2,17 @@
  * The service container: everything an operation may need, built once at boot from the configuration.
  * Adapters are chosen here (which rate-limit store, which database) so handlers stay unaware of them.
  */
+import { eq } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.ts';
+import { users } from '../db/schema.ts';
+import { createPaymentGateway, type PaymentGateway } from '../payments/gateway/gateway.ts';
+import { x402ConfigFrom } from '../payments/x402/config.ts';
+import { createX402Rail } from '../payments/x402/x402-rail.ts';
 import { resolveEncryptionKey } from './crypto/encryption-key.ts';
 import { createSealer, type Sealer } from './crypto/sealer.ts';
-import type { Env } from './env.ts';
+import { type Env, publicUrlOf } from './env.ts';
 import { errorFields, type Logger } from './logger.ts';
+import { operations } from './operations/registry.ts';
 import { sweepExpiredIdempotencyKeys } from './pipeline/idempotency.ts';
 import { createKeyCache, KEY_CHANGE_CHANNEL, type KeyCache } from './pipeline/key-cache.ts';
 import { createMemoryRateLimitStore } from './pipeline/rate-limit/memory-store.ts';
@@ -25,6 +31,10 @@ export interface Services {
   sealer: Sealer;
   /** Current time; tests may move it. */
   clock: () => Date;
+  /** The internal user that owns agent campaigns (created by the first-start bootstrap). */
+  systemUserId: string;
+  /** The 402 gateway of payable operations; absent when no payment rail is configured. */
+  payments?: PaymentGateway;
   /** Stops background work; run before the database closes. */
   onClose: (() => Promise<void>)[];
 }
@@ -42,6 +52,12 @@ export async function createServices(env: Env, database: Database, logger: Logge
     );
   }
   const sealer = createSealer(resolveEncryptionKey(env.IRIS_ENCRYPTION_KEY, env.IRIS_DATA_DIR));
+  const [system] = await database.db
+    .select({ id: users.id })
+    .from(users)
+    .where(eq(users.kind, 'system'))
+    .limit(1);
+  if (!system) throw new Error('no system user: run the bootstrap before building services');
   const keyCache = createKeyCache();
   const unlisten = await database
     .listen(
@@ -70,6 +86,7 @@ export async function createServices(env: Env, database: Database, logger: Logge
     keyCache,
     sealer,
     clock: () => new Date(),
+    systemUserId: system.id,
     onClose: [
       async () => {
         clearInterval(sweep);
@@ -78,6 +95,12 @@ export async function createServices(env: Env, database: Database, logger: Logge
       },
     ],
   };
+  const x402 = x402ConfigFrom(env);
+  if (x402) {
+    const gateway = createPaymentGateway([createX402Rail(x402, services, operations, publicUrlOf(env))]);
+    services.payments = gateway;
+    services.onClose.unshift(() => gateway.close());
+  }
   return services;
 }
 

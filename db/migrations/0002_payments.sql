@@ -56,6 +56,7 @@ CREATE TABLE "x402_authorizations" (
 	"valid_before" bigint NOT NULL,
 	"operation_id" text NOT NULL,
 	"request_hash" text NOT NULL,
+	"idempotency_key" text,
 	"state" text NOT NULL,
 	"campaign_id" uuid,
 	"identity_id" uuid,
@@ -79,11 +80,13 @@ CREATE UNIQUE INDEX "payment_refunds_payment_key" ON "payment_refunds" USING btr
 CREATE UNIQUE INDEX "payments_rail_reference_key" ON "payments" USING btree ("rail","reference");--> statement-breakpoint
 CREATE INDEX "payments_identity_idx" ON "payments" USING btree ("identity_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "x402_authorizations_nonce_key" ON "x402_authorizations" USING btree ("network","asset","payer","nonce");--> statement-breakpoint
+CREATE UNIQUE INDEX "x402_authorizations_idempotency_key" ON "x402_authorizations" USING btree ("payer","operation_id","idempotency_key") WHERE idempotency_key is not null;--> statement-breakpoint
 CREATE INDEX "x402_authorizations_open_idx" ON "x402_authorizations" USING btree ("locked_until") WHERE state in ('reserved', 'submitted', 'refund_owed');--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_agent_identity_id_agent_identities_id_fk" FOREIGN KEY ("agent_identity_id") REFERENCES "public"."agent_identities"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "campaigns" ADD CONSTRAINT "campaigns_agent_identity_id_agent_identities_id_fk" FOREIGN KEY ("agent_identity_id") REFERENCES "public"."agent_identities"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_agent_identity_key" ON "api_keys" USING btree ("agent_identity_id") WHERE agent_identity_id is not null and rotated_from_id is null;--> statement-breakpoint
-CREATE INDEX "campaigns_identity_created_idx" ON "campaigns" USING btree ("agent_identity_id","created_at","id");--> statement-breakpoint
+CREATE INDEX "campaigns_identity_created_idx" ON "campaigns" USING btree ("agent_identity_id","created_at","id");
+--> statement-breakpoint
 -- The payments ledger is append-only: a correction is a new row (a refund), never an edit.
 CREATE FUNCTION iris_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -3,6 +3,7 @@
  * documents (/health, /openapi.json, /llms.txt), and the iris envelope for 404s and stray errors.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { publicUrlOf } from '../env.ts';
 import { ApiError } from '../errors/api-error.ts';
 import type { Operation } from '../operations/define-operation.ts';
 import { operations as registry } from '../operations/registry.ts';
@@ -25,7 +26,7 @@ export function createApp(services: Services, operations: readonly Operation[] =
   app.use(corsMiddleware());
   app.use(operationsRouter(services, operations));
 
-  const publicUrl = services.env.IRIS_PUBLIC_URL ?? `http://localhost:${services.env.PORT}`;
+  const publicUrl = publicUrlOf(services.env);
   const openApiJson = JSON.stringify(openApiDocument(operations, publicUrl));
   const llms = llmsTxt(operations);
 

@@ -44,6 +44,11 @@ function checkAccess(operation: Operation, principal: Principal): void {
   }
 }
 
+/** Agents pay for every payable call: anonymous callers and keys issued to an agent identity. */
+function paysPerCall(principal: Principal): boolean {
+  return principal.kind === 'anonymous' || (principal.kind === 'key' && principal.agentIdentityId !== null);
+}
+
 export async function executeOperation(
   services: Services,
   operation: Operation,
@@ -65,8 +70,12 @@ export async function executeOperation(
       operation.rateLimit,
       now.getTime(),
     );
-    checkAccess(operation, principal);
+    const paying = operation.payable === true && services.payments !== undefined && paysPerCall(principal);
+    if (!paying) checkAccess(operation, principal);
     const input = validateInput(operation, request);
+    if (paying && services.payments) {
+      return await services.payments.handle({ services, operation, input, request, principal, now });
+    }
 
     const idempotencyKey = operation.idempotency ? request.header('idempotency-key') : undefined;
     if (idempotencyKey !== undefined) {

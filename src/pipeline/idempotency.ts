@@ -21,8 +21,13 @@ export interface StoredResponse {
   headers: Record<string, string>;
 }
 
+export interface IdempotencyClaim {
+  id: string;
+  token: string;
+}
+
 export type ClaimResult =
-  | { kind: 'claimed'; id: string; token: string }
+  | ({ kind: 'claimed' } & IdempotencyClaim)
   | { kind: 'replay'; response: StoredResponse };
 
 export interface IdempotencyScope {

@@ -1,0 +1,42 @@
+/**
+ * A payment rail (x402, MPP): what it adds to a 402 challenge, whether a request carries its
+ * credential, and how it runs a paid call. Rails register with the gateway, which builds the offer
+ * from whatever is registered.
+ */
+import type { Principal } from '../../src/domain/principal.ts';
+import type { Operation } from '../../src/operations/define-operation.ts';
+import type { OperationRequest, OperationResponse } from '../../src/pipeline/execute-operation.ts';
+import type { Services } from '../../src/services.ts';
+import type { Price } from '../pricing.ts';
+
+export interface ChallengePart {
+  /** Response headers (PAYMENT-REQUIRED, WWW-Authenticate). */
+  headers: Record<string, string>;
+  /** Top-level body fields (`x402`, `mpp`, `credits`). */
+  body: Record<string, unknown>;
+  /** One phrase of the PAYMENT_001 message, e.g. "$2.25 USDC (x402)". */
+  offer: string;
+}
+
+export interface PaidCall {
+  services: Services;
+  operation: Operation;
+  /** Validated input. */
+  input: unknown;
+  request: OperationRequest;
+  /** Anonymous, or an agent identity's API key (which still pays per call). */
+  principal: Principal;
+  now: Date;
+  price: Price;
+}
+
+export interface PaymentRail {
+  name: 'x402' | 'mpp';
+  /** Pure: no database or network call. */
+  challenge(operation: Operation, price: Price): ChallengePart;
+  /** Whether the request carries a credential for this rail. */
+  carriesCredential(request: OperationRequest): boolean;
+  pay(call: PaidCall): Promise<OperationResponse>;
+  /** Stops background work (reconcilers). */
+  close(): Promise<void>;
+}

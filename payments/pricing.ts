@@ -1,0 +1,36 @@
+/**
+ * What payable operations cost on each rail: x402 in USDC atomic units (6 decimals), MPP in US cents.
+ */
+export interface Price {
+  /** USDC atomic units: 2_250_000 = $2.25. */
+  x402Atomic: bigint;
+  /** What one credit is worth when paid directly through MPP. */
+  mppCents: number;
+  /** Human description of what is bought. */
+  description: string;
+}
+
+export const PRICES: Readonly<Record<string, Price>> = {
+  'campaigns.create': {
+    x402Atomic: 2_250_000n,
+    mppCents: 240,
+    description: 'one outreach campaign (30 contacts, 240 messages, AI drafting included)',
+  },
+};
+
+export function priceOf(operationId: string): Price {
+  const price = PRICES[operationId];
+  if (!price) throw new Error(`operation ${operationId} is payable but has no price`);
+  return price;
+}
+
+/** 2250000 → "2.25" (USDC has 6 decimals; trailing zeros after the cents dropped). */
+export function formatUsdc(atomic: bigint): string {
+  const whole = atomic / 1_000_000n;
+  const fraction = (atomic % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '').padEnd(2, '0');
+  return `${whole}.${fraction}`;
+}
+
+export function formatCents(cents: number): string {
+  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+}

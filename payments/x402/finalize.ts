@@ -1,0 +1,129 @@
+/**
+ * Completing a settled payment, in one transaction: the campaign becomes active, the payment enters the
+ * ledger, the campaign's execution is enqueued, the identity gets its API key on its first payment, and
+ * the response is stored (sealed) for replays. Safe to run again: a settled row answers its stored
+ * response.
+ */
+import type { SettleResponse } from '@x402/core/types';
+import { and, eq } from 'drizzle-orm';
+import { campaigns, jobs, payments, x402Authorizations } from '../../db/schema.ts';
+import { toCampaign } from '../../src/domain/campaigns/campaign-view.ts';
+import type { Operation } from '../../src/operations/define-operation.ts';
+import { writeAudit } from '../../src/pipeline/audit.ts';
+import type { StoredResponse } from '../../src/pipeline/idempotency.ts';
+import { issueAgentKey } from '../identities.ts';
+import { formatUsdc } from '../pricing.ts';
+import type { AuthorizationRow } from './authorization-store.ts';
+import { settledResponse } from './responses.ts';
+import { agentPrincipal, type X402Deps } from './x402-deps.ts';
+
+/** The pending campaign is gone: the payment cannot buy it any more and must be refunded. */
+export class CampaignGoneError extends Error {}
+
+export function openStored(
+  deps: X402Deps,
+  row: Pick<AuthorizationRow, 'responseSealed' | 'responseStatus'>,
+): StoredResponse {
+  const { body, headers } = JSON.parse(deps.services.sealer.open(row.responseSealed ?? '')) as Omit<
+    StoredResponse,
+    'status'
+  >;
+  return { status: row.responseStatus ?? 200, body, headers };
+}
+
+export async function finalize(
+  deps: X402Deps,
+  operation: Operation,
+  authorizationId: string,
+  transaction: string,
+  requestId: string,
+): Promise<StoredResponse> {
+  const { services } = deps;
+  return services.db.transaction(async (tx) => {
+    const now = services.clock();
+    const [row] = await tx
+      .select()
+      .from(x402Authorizations)
+      .where(eq(x402Authorizations.id, authorizationId))
+      .for('update');
+    if (!row) throw new Error(`authorization ${authorizationId} vanished`);
+    if (row.state === 'settled') return openStored(deps, row);
+    if (row.state !== 'reserved' && row.state !== 'submitted') {
+      throw new CampaignGoneError(`authorization is ${row.state}`);
+    }
+    if (!row.campaignId || !row.identityId) throw new CampaignGoneError('no campaign was created');
+    const [campaign] = await tx
+      .update(campaigns)
+      .set({ status: 'active', updatedAt: now })
+      .where(and(eq(campaigns.id, row.campaignId), eq(campaigns.status, 'pending_payment')))
+      .returning();
+    if (!campaign) throw new CampaignGoneError('the campaign waiting for this payment no longer exists');
+
+    await tx.insert(payments).values({
+      rail: 'x402',
+      identityId: row.identityId,
+      campaignId: campaign.id,
+      amountMinor: row.amountAtomic,
+      currency: 'USDC',
+      network: row.network,
+      asset: row.asset,
+      payer: row.payer,
+      reference: transaction,
+      authorizationId: row.id,
+      createdAt: now,
+    });
+    await tx
+      .insert(jobs)
+      .values({
+        kind: 'campaign.run',
+        payload: { campaign_id: campaign.id },
+        dedupeKey: `campaign.run:${campaign.id}`,
+      })
+      .onConflictDoNothing();
+    const agentKey = await issueAgentKey(tx, {
+      identityId: row.identityId,
+      systemUserId: services.systemUserId,
+      label: `agent ${row.payer}`,
+      now,
+    });
+
+    const settle: SettleResponse = {
+      success: true,
+      transaction,
+      network: row.network as SettleResponse['network'],
+      payer: row.payer,
+    };
+    const response = settledResponse(operation, toCampaign(campaign), settle, {
+      rail: 'x402',
+      status: 'settled',
+      transaction,
+      network: row.network,
+      payer: row.payer,
+      amount: formatUsdc(row.amountAtomic),
+      identity_id: row.identityId,
+      ...(agentKey ? { agent_api_key: agentKey } : {}),
+    });
+    await tx
+      .update(x402Authorizations)
+      .set({
+        state: 'settled',
+        txHash: transaction,
+        responseStatus: response.status,
+        responseSealed: services.sealer.seal(
+          JSON.stringify({ body: response.body, headers: response.headers }),
+        ),
+        updatedAt: now,
+      })
+      .where(eq(x402Authorizations.id, row.id));
+    await writeAudit(tx, {
+      action: 'settle_payment',
+      operationId: operation.id,
+      requestId,
+      principal: agentPrincipal(deps, row.identityId),
+      resourceId: campaign.id,
+      metadata: { rail: 'x402', transaction, amount_atomic: row.amountAtomic.toString(), payer: row.payer },
+      at: now,
+    });
+    return response;
+  });
+}

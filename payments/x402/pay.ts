@@ -1,0 +1,173 @@
+/**
+ * A call paid with x402, in the order that makes it safe: decode → (replay?) → verify → reserve the
+ * authorization under its unique constraint → create what was bought, inactive, in one transaction →
+ * settle → activate. The same authorization sent twice, in parallel or after a lost response, runs the
+ * handler once and moves money once.
+ */
+import { getAddress } from 'viem';
+import { AGENT_SCOPES } from '../../src/domain/principal.ts';
+import { ApiError } from '../../src/errors/api-error.ts';
+import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
+import { requestHash, validateIdempotencyKey } from '../../src/pipeline/idempotency.ts';
+import { runHandler } from '../../src/pipeline/run-handler.ts';
+import type { PaidCall } from '../gateway/rail.ts';
+import { upsertIdentity } from '../identities.ts';
+import {
+  type AuthorizationRow,
+  deleteReservation,
+  findByIdempotencyKey,
+  findByNonce,
+  payloadHash,
+  reserve,
+  takeLease,
+  update,
+} from './authorization-store.ts';
+import { paymentRequirements } from './challenge.ts';
+import { settleAndConclude } from './conclude.ts';
+import { decodePayment, paymentHeaderOf } from './decode-payment.ts';
+import { ChainUnavailableError } from './facilitator.ts';
+import { authorizationReused, chainUnavailable, paymentInProgress, verificationFailed } from './responses.ts';
+import { resumeRow } from './resume.ts';
+import { agentPrincipal, type X402Deps } from './x402-deps.ts';
+
+function idOf(data: unknown): string | null {
+  return data && typeof data === 'object' && 'id' in data && typeof data.id === 'string' ? data.id : null;
+}
+
+/** A request met a row someone already started: answer from it, continuing it if nobody holds it. */
+async function resumeForRequest(
+  deps: X402Deps,
+  call: PaidCall,
+  row: AuthorizationRow,
+  hash: string,
+): Promise<OperationResponse> {
+  if (row.requestHash !== hash || row.operationId !== call.operation.id) throw authorizationReused();
+  if (row.state === 'settled')
+    return (await resumeRow(
+      deps,
+      call.operation,
+      row,
+      'request',
+      call.request.requestId,
+    )) as OperationResponse;
+  const leased =
+    row.state === 'refund_owed' || row.state === 'refunded'
+      ? row
+      : await takeLease(deps.services.db, row.id, call.now, deps.leaseMs);
+  if (!leased) throw paymentInProgress();
+  const response = await resumeRow(deps, call.operation, leased, 'request', call.request.requestId);
+  if (!response) throw paymentInProgress();
+  return response;
+}
+
+export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<OperationResponse> {
+  const { services, config } = deps;
+  const fail = (reason: string) =>
+    verificationFailed(config, call.operation, call.price, deps.publicUrl, reason);
+  const decoded = decodePayment(paymentHeaderOf(call.request.header) ?? '', config.network);
+  if (!decoded.ok) throw fail(decoded.reason);
+
+  const requirements = paymentRequirements(config, call.price);
+  const authorization = decoded.exact.authorization;
+  const payer = getAddress(authorization.from);
+  const nonce = authorization.nonce.toLowerCase();
+  const signed = payloadHash(decoded.exact);
+  const hash = requestHash({ operation: call.operation.id, input: call.input });
+  const idempotencyKey = call.request.header('idempotency-key');
+  if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
+
+  // The very same signed authorization again: never verify or settle it twice.
+  const existing = await findByNonce(services.db, {
+    network: config.network.id,
+    asset: config.asset,
+    payer,
+    nonce,
+  });
+  if (existing) {
+    if (existing.payloadHash !== signed) throw fail('invalid_exact_evm_nonce_already_used');
+    return resumeForRequest(deps, call, existing, hash);
+  }
+
+  let verified: Awaited<ReturnType<typeof deps.facilitator.verify>>;
+  try {
+    verified = await deps.facilitator.verify(decoded.payload, requirements);
+  } catch (error) {
+    if (error instanceof ChainUnavailableError) throw chainUnavailable();
+    throw error;
+  }
+  if (!verified.isValid) throw fail(verified.invalidReason ?? 'invalid_payment');
+
+  // A retry of a request whose response was lost, signed afresh: answer with the first one.
+  if (idempotencyKey !== undefined) {
+    const earlier = await findByIdempotencyKey(services.db, {
+      payer,
+      operationId: call.operation.id,
+      idempotencyKey,
+    });
+    if (earlier) return resumeForRequest(deps, call, earlier, hash);
+  }
+
+  const identityId = await upsertIdentity(services.db, 'wallet', payer);
+  if (call.principal.kind === 'key' && call.principal.agentIdentityId !== identityId) {
+    throw new ApiError('AUTH_002', 'this API key belongs to another agent identity than the paying wallet');
+  }
+
+  const row = await reserve(services.db, {
+    network: config.network.id,
+    asset: config.asset,
+    payer,
+    nonce,
+    payloadHash: signed,
+    payloadSealed: services.sealer.seal(JSON.stringify({ payload: decoded.payload, requirements })),
+    amountAtomic: call.price.x402Atomic,
+    payTo: config.payTo,
+    validBefore: Number(authorization.validBefore),
+    operationId: call.operation.id,
+    requestHash: hash,
+    idempotencyKey: idempotencyKey ?? null,
+    identityId,
+    lockedUntil: new Date(call.now.getTime() + deps.leaseMs),
+  });
+  if (!row) {
+    // Someone reserved it between our lookup and insert (same authorization or Idempotency-Key).
+    const other =
+      (await findByNonce(services.db, { network: config.network.id, asset: config.asset, payer, nonce })) ??
+      (idempotencyKey !== undefined
+        ? await findByIdempotencyKey(services.db, { payer, operationId: call.operation.id, idempotencyKey })
+        : undefined);
+    if (!other) throw paymentInProgress();
+    if (other.payloadHash !== signed && other.nonce === nonce)
+      throw fail('invalid_exact_evm_nonce_already_used');
+    return resumeForRequest(deps, call, other, hash);
+  }
+
+  let campaignId: string | null = null;
+  try {
+    await runHandler(
+      services,
+      call.operation,
+      call.input,
+      {
+        principal: { ...agentPrincipal(deps, identityId), scopes: AGENT_SCOPES },
+        requestId: call.request.requestId,
+        services,
+        now: call.now,
+        payment: { rail: 'x402', settlesAfterCommit: true },
+      },
+      async (tx, run) => {
+        campaignId = idOf(run.result.data);
+        await update(tx, row.id, { campaignId });
+      },
+    );
+  } catch (error) {
+    await deleteReservation(services.db, row.id);
+    throw error;
+  }
+  return settleAndConclude(
+    deps,
+    call.operation,
+    { ...row, campaignId },
+    { payload: decoded.payload, requirements },
+    call.request.requestId,
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * What the x402 rail answers: the settled 201 (campaign + payment receipt headers), the 202 while a
+ * settlement is pending, and the PAYMENT_002 / PAYMENT_004 / SERVER_009 errors, each with the reason.
+ */
+import { encodePaymentResponseHeader } from '@x402/core/http';
+import type { SettleResponse } from '@x402/core/types';
+import type { ApiKeyWithSecret } from '../../src/domain/api-keys/api-key-view.ts';
+import { ApiError } from '../../src/errors/api-error.ts';
+import type { Operation } from '../../src/operations/define-operation.ts';
+import type { StoredResponse } from '../../src/pipeline/idempotency.ts';
+import { NO_STORE } from '../gateway/gateway.ts';
+import { formatUsdc, type Price } from '../pricing.ts';
+import { x402Challenge } from './challenge.ts';
+import type { X402Config } from './config.ts';
+
+export function receiptHeaders(settle: SettleResponse): Record<string, string> {
+  const encoded = encodePaymentResponseHeader(settle);
+  return { 'PAYMENT-RESPONSE': encoded, 'X-PAYMENT-RESPONSE': encoded };
+}
+
+export interface PaymentMeta {
+  rail: 'x402';
+  status: 'settled' | 'pending';
+  transaction: string;
+  network: string;
+  payer: string;
+  amount: string;
+  identity_id: string;
+  /** Only on the payment that created the identity's key (and replays of it). */
+  agent_api_key?: ApiKeyWithSecret;
+}
+
+export function settledResponse(
+  operation: Operation,
+  data: unknown,
+  settle: SettleResponse,
+  meta: PaymentMeta,
+): StoredResponse {
+  return {
+    status: operation.successStatus ?? 200,
+    headers: { ...receiptHeaders(settle), ...NO_STORE },
+    body: { success: true, data, meta: { payment: meta } },
+  };
+}
+
+export function pendingResponse(data: unknown, settle: SettleResponse, meta: PaymentMeta): StoredResponse {
+  return {
+    status: 202,
+    headers: { ...receiptHeaders(settle), ...NO_STORE, 'Retry-After': '2' },
+    body: { success: true, data, meta: { payment: meta } },
+  };
+}
+
+export function verificationFailed(
+  config: X402Config,
+  operation: Operation,
+  price: Price,
+  publicUrl: string,
+  reason: string,
+): ApiError {
+  const challenge = x402Challenge(config, operation, price, publicUrl, reason);
+  return new ApiError('PAYMENT_002', `x402 payment verification failed: ${reason}`, {
+    headers: { ...challenge.headers, ...NO_STORE },
+    extra: challenge.body,
+  });
+}
+
+export function chainUnavailable(): ApiError {
+  return new ApiError(
+    'SERVER_009',
+    'the payment network cannot be reached right now; resend the same request later to get the outcome (one authorization is never charged twice)',
+    { headers: { 'Retry-After': '5', ...NO_STORE } },
+  );
+}
+
+export function paymentInProgress(): ApiError {
+  return new ApiError(
+    'SERVER_016',
+    'this payment authorization is being processed; retry shortly for its result',
+    {
+      headers: { 'Retry-After': '1' },
+    },
+  );
+}
+
+export function authorizationReused(): ApiError {
+  return new ApiError(
+    'SERVER_016',
+    'this payment authorization (or Idempotency-Key) was already used for a different request; sign a new one',
+  );
+}
+
+export function chargedButFailed(
+  transaction: string,
+  amountAtomic: bigint,
+  refund: { state: 'owed' | 'sent'; reference?: string | null } | 'completing',
+): ApiError {
+  const amount = `$${formatUsdc(amountAtomic)} USDC`;
+  const detail =
+    refund === 'completing'
+      ? 'finishing the campaign failed; it is retried automatically - resend the same request for the result'
+      : refund.state === 'sent'
+        ? `the ${amount} were sent back in transaction ${refund.reference}`
+        : `a refund of ${amount} is owed to the payer and recorded`;
+  return new ApiError('PAYMENT_004', `payment settled in transaction ${transaction}, but ${detail}`, {
+    headers: NO_STORE,
+  });
+}
