@@ -15,6 +15,7 @@ function operationLine(operation: Operation): string {
   const notes = [operation.scope === 'none' ? 'any valid key' : `scope ${operation.scope}`];
   if (operation.idempotency) notes.push('Idempotency-Key');
   if (operation.paginated) notes.push('paginated');
+  if (operation.payable) notes.push('agents may pay with x402 instead');
   return `- \`${operation.method} ${operation.path}\` (${operation.id}; ${notes.join(', ')}): ${operation.summary}`;
 }
 
@@ -30,7 +31,7 @@ export function llmsTxt(operations: readonly Operation[]): string {
     '',
     '> iris runs outreach campaigns over email, Instagram DM and X DM: it finds contacts, drafts messages',
     '> with AI, holds every draft for approval, sends, and follows up. People call it over REST with scoped API',
-    '> keys; every operation below is described in OpenAPI 3.1 at /openapi.json.',
+    '> keys, or - agents - pay per campaign with x402; every operation is described in OpenAPI 3.1 at /openapi.json.',
     '',
     '## Calling the API',
     '',
@@ -58,10 +59,23 @@ export function llmsTxt(operations: readonly Operation[]): string {
     '- The same key while the first request runs: 409 SERVER_016 with Retry-After: 1. The same key with a',
     '  different body: 409 SERVER_016 too; use a new key for a new request. A malformed key: 400 SERVER_002.',
     '',
-    '## Payments',
+    '## Paying as an agent (x402, USDC on Base)',
     '',
-    '- `POST /campaigns` is marked payable: the x402 (USDC on Base) and MPP (Stripe credit packs) rails that let',
-    '  agents without a key pay for it are not enabled in this build yet; today every operation needs an API key.',
+    '- Agents need no account. On a server with x402 enabled, `POST /campaigns` without a key answers 402 PAYMENT_001:',
+    '  header PAYMENT-REQUIRED carries the base64 x402 v2 offer (scheme exact, network eip155:8453, amount 2250000 =',
+    '  $2.25 USDC, payTo, the token EIP-712 domain in extra); the body repeats it readably under `x402`.',
+    '- Sign an EIP-3009 TransferWithAuthorization for exactly that amount to payTo and resend the same request with',
+    '  PAYMENT-SIGNATURE (x402 v2) or X-PAYMENT (v1 or v2). The @x402/fetch client does this (raise its spend cap to $2.25+).',
+    '- 201: the campaign, already active; PAYMENT-RESPONSE and X-PAYMENT-RESPONSE hold the settlement transaction.',
+    "  `meta.payment` names payer, transaction and identity_id; on a wallet's first payment it also holds",
+    '  `agent_api_key`. Keep that key: as a Bearer key it reads and manages the campaigns this wallet paid for (scopes',
+    '  read and write) and nothing else. Each new campaign is still paid for.',
+    '- Resending the same signed payment returns the first answer (Idempotent-Replayed: true) and never charges again;',
+    '  with an Idempotency-Key, even a freshly signed retry gets the first answer. A payment is settled at most once.',
+    '- 202: settlement still pending - resend the same request in a few seconds. 402 PAYMENT_002: refused, nothing',
+    '  charged; `x402.error` gives the reason (e.g. invalid_exact_evm_insufficient_balance). 409 SERVER_016: that',
+    '  payment is being processed (Retry-After). 500 PAYMENT_004: money moved but the campaign could not be made; the',
+    '  refund is recorded (and sent when the server has a refund wallet). 503 SERVER_009: the chain is unreachable.',
     '',
     '## Operations',
     '',

@@ -30,6 +30,7 @@ export function errorCodesOf(operation: Operation): ErrorCode[] {
   if (operation.scope !== 'none') codes.push('APIKEY_004');
   codes.push('RATE_001');
   if (operation.idempotency) codes.push('SERVER_016');
+  if (operation.payable) codes.push('PAYMENT_001', 'PAYMENT_002', 'PAYMENT_004', 'AUTH_002', 'SERVER_009');
   if (isMutation(operation)) codes.push('SERVER_011');
   codes.push(...(operation.errors ?? []), 'SERVER_001');
   return [...new Set(codes)];
@@ -148,7 +149,7 @@ function operationObject(operation: Operation): Record<string, unknown> {
     operationId: operation.id,
     summary: operation.summary,
     tags: [operation.id.split('.')[0]],
-    security: [{ apiKey: [] }],
+    security: operation.payable ? [{ apiKey: [] }, { x402: [] }] : [{ apiKey: [] }],
     'x-iris-scope': operation.scope,
     parameters,
     responses: {
@@ -157,9 +158,34 @@ function operationObject(operation: Operation): Record<string, unknown> {
         headers: successHeaders,
         content: { 'application/json': { schema: envelope } },
       },
+      ...(operation.payable
+        ? {
+            '202': {
+              description:
+                'paid by x402 but the settlement is still pending: the campaign waits as pending_payment; resend the same request for the result',
+              headers: { 'PAYMENT-RESPONSE': { schema: { type: 'string' } } },
+              content: { 'application/json': { schema: envelope } },
+            },
+          }
+        : {}),
       ...errorResponses(operation),
     },
   };
+  if (operation.payable) {
+    result['x-iris-payable'] = true;
+    (result.responses as Record<string, Record<string, unknown>>)[String(operation.successStatus ?? 200)] = {
+      ...((result.responses as Record<string, Record<string, unknown>>)[
+        String(operation.successStatus ?? 200)
+      ] ?? {}),
+      headers: {
+        ...successHeaders,
+        'PAYMENT-RESPONSE': {
+          description: 'base64 x402 SettleResponse (also sent as X-PAYMENT-RESPONSE) when paid with x402',
+          schema: { type: 'string' },
+        },
+      },
+    };
+  }
   if (operation.rateLimit) result['x-iris-rate-limit'] = operation.rateLimit;
   if (operation.audit) result['x-iris-audit'] = operation.audit;
   if (isMutation(operation) && Object.keys(bodyProperties).length > 0) {
@@ -225,6 +251,13 @@ export function openApiDocument(
           scheme: 'bearer',
           bearerFormat: 'is_live_…',
           description: 'Authorization: Bearer is_live_… — an API key with the scope the operation names',
+        },
+        x402: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-PAYMENT',
+          description:
+            'x402 payment (USDC on Base, scheme exact): a base64 PaymentPayload in PAYMENT-SIGNATURE (v2) or X-PAYMENT (v1 and v2). Call without it to get the 402 challenge.',
         },
       },
       headers: {
