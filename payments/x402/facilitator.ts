@@ -5,7 +5,14 @@
  * payment, so an unreachable chain cannot be mistaken for a bad signature.
  */
 import { HTTPFacilitatorClient } from '@x402/core/http';
-import type { PaymentPayload, PaymentRequirements, SettleResponse, VerifyResponse } from '@x402/core/types';
+import {
+  type PaymentPayload,
+  type PaymentRequirements,
+  SettleError,
+  type SettleResponse,
+  VerifyError,
+  type VerifyResponse,
+} from '@x402/core/types';
 import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
 import type { Hex } from 'viem';
 import type { X402Config } from './config.ts';
@@ -78,17 +85,40 @@ export function createLocalFacilitator(settler: Settler): Facilitator {
 
 export function createRemoteFacilitator(url: string): Facilitator {
   const client = new HTTPFacilitatorClient({ url });
-  const guard = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      throw new ChainUnavailableError(`facilitator ${url}: ${String(error)}`);
-    }
-  };
+  const unreachable = (error: unknown) => new ChainUnavailableError(`facilitator ${url}: ${String(error)}`);
   return {
     kind: 'remote',
-    verify: (payload, requirements) => guard(() => client.verify(payload, requirements)),
-    settle: (payload, requirements) => guard(() => client.settle(payload, requirements)),
+    async verify(payload, requirements) {
+      try {
+        return await client.verify(payload, requirements);
+      } catch (error) {
+        // A refusal is an answer, not an outage.
+        if (error instanceof VerifyError) {
+          return {
+            isValid: false,
+            invalidReason: error.invalidReason ?? 'invalid_payment',
+            payer: error.payer,
+          };
+        }
+        throw unreachable(error);
+      }
+    },
+    async settle(payload, requirements) {
+      try {
+        return await client.settle(payload, requirements);
+      } catch (error) {
+        if (error instanceof SettleError) {
+          return {
+            success: false,
+            errorReason: error.errorReason ?? 'settlement_failed',
+            transaction: error.transaction,
+            network: error.network,
+            payer: error.payer,
+          };
+        }
+        throw unreachable(error);
+      }
+    },
   };
 }
 
