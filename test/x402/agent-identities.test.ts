@@ -18,7 +18,10 @@ const body = { name: 'identity', objective_type: 'product_promotion' };
 async function buy(payer: Awaited<ReturnType<PaidServer['newPayer']>>, key?: string) {
   return api(paid.server.url, 'POST', '/campaigns', {
     key,
-    headers: { 'x-payment': v1Header(await signAuthorization(payer.account, { to: paid.payTo })), 'x-forwarded-for': `10.3.0.${++ip}` },
+    headers: {
+      'x-payment': v1Header(await signAuthorization(payer.account, { to: paid.payTo })),
+      'x-forwarded-for': `10.3.0.${++ip}`,
+    },
     body,
   });
 }

@@ -7,7 +7,13 @@ import { count, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaigns, payments, x402Authorizations } from '../../db/schema.ts';
 import { api } from '../helpers/api.ts';
-import { type PaidServer, PRICE_ATOMIC, signAuthorization, startPaidServer, v1Header } from '../helpers/paid-server.ts';
+import {
+  type PaidServer,
+  PRICE_ATOMIC,
+  signAuthorization,
+  startPaidServer,
+  v1Header,
+} from '../helpers/paid-server.ts';
 
 let paid: PaidServer;
 beforeAll(async () => {
@@ -27,7 +33,9 @@ describe('x402 under concurrency', () => {
     const payer = await paid.newPayer();
     const before = await paid.chain.balanceOf(paid.payTo);
     const header = v1Header(await signAuthorization(payer.account, { to: paid.payTo }));
-    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => create(header, 'burst', `10.0.0.${i + 1}`)));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => create(header, 'burst', `10.0.0.${i + 1}`)),
+    );
 
     const created = responses.filter((r) => r.status === 201);
     expect(created.length).toBeGreaterThanOrEqual(1);
@@ -56,7 +64,9 @@ describe('x402 under concurrency', () => {
   it('10 distinct payers in parallel: 10 campaigns, 10 transfers, no settler nonce collision', async () => {
     const payers = await Promise.all(Array.from({ length: 10 }, () => paid.newPayer()));
     const before = await paid.chain.balanceOf(paid.payTo);
-    const headers = await Promise.all(payers.map(async (p) => v1Header(await signAuthorization(p.account, { to: paid.payTo }))));
+    const headers = await Promise.all(
+      payers.map(async (p) => v1Header(await signAuthorization(p.account, { to: paid.payTo }))),
+    );
     const responses = await Promise.all(headers.map((h, i) => create(h, `parallel ${i}`, `10.0.2.${i + 1}`)));
     for (const r of responses) expect(r.status, r.text).toBe(201);
     expect(new Set(responses.map((r) => r.body.data.id)).size).toBe(10);

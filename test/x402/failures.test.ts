@@ -30,7 +30,10 @@ afterAll(() => paid?.close());
 
 const body = { name: 'should not exist', objective_type: 'product_promotion' };
 const post = (headers: Record<string, string>) =>
-  api(paid.server.url, 'POST', '/campaigns', { headers: { ...headers, 'x-forwarded-for': `10.1.0.${++ip}` }, body });
+  api(paid.server.url, 'POST', '/campaigns', {
+    headers: { ...headers, 'x-forwarded-for': `10.1.0.${++ip}` },
+    body,
+  });
 
 async function counts() {
   const db = paid.server.services.db;
@@ -52,10 +55,26 @@ function expectReason(response: Awaited<ReturnType<typeof post>>, reason: string
 describe('invalid payments', () => {
   const now = BigInt(Math.floor(Date.now() / 1000));
   const cases: [string, (to: Hex) => AuthorizationFields, string][] = [
-    ['expired', (to) => ({ to, validBefore: now - 10n }), 'invalid_exact_evm_payload_authorization_valid_before'],
-    ['not yet valid', (to) => ({ to, validAfter: now + 600n }), 'invalid_exact_evm_payload_authorization_valid_after'],
-    ['wrong amount', (to) => ({ to, value: 1_000_000n }), 'invalid_exact_evm_payload_authorization_value_mismatch'],
-    ['overpaid', (to) => ({ to, value: 3_000_000n }), 'invalid_exact_evm_payload_authorization_value_mismatch'],
+    [
+      'expired',
+      (to) => ({ to, validBefore: now - 10n }),
+      'invalid_exact_evm_payload_authorization_valid_before',
+    ],
+    [
+      'not yet valid',
+      (to) => ({ to, validAfter: now + 600n }),
+      'invalid_exact_evm_payload_authorization_valid_after',
+    ],
+    [
+      'wrong amount',
+      (to) => ({ to, value: 1_000_000n }),
+      'invalid_exact_evm_payload_authorization_value_mismatch',
+    ],
+    [
+      'overpaid',
+      (to) => ({ to, value: 3_000_000n }),
+      'invalid_exact_evm_payload_authorization_value_mismatch',
+    ],
     [
       'wrong recipient',
       () => ({ to: privateKeyToAccount(generatePrivateKey()).address }),
@@ -68,7 +87,9 @@ describe('invalid payments', () => {
   it.each(cases)('%s: its own reason, nothing created, nothing moved', async (_name, fields, reason) => {
     const payer = await paid.newPayer();
     const before = await counts();
-    const response = await post({ 'x-payment': v1Header(await signAuthorization(payer.account, fields(paid.payTo))) });
+    const response = await post({
+      'x-payment': v1Header(await signAuthorization(payer.account, fields(paid.payTo))),
+    });
     expectReason(response, reason);
     expect(await counts()).toEqual(before);
     expect(await paid.chain.balanceOf(payer.address)).toBe(10_000_000n);
@@ -87,7 +108,9 @@ describe('invalid payments', () => {
   it('a payer without the funds: invalid_exact_evm_insufficient_balance', async () => {
     const payer = await paid.newPayer(1_000_000n);
     const before = await counts();
-    const response = await post({ 'x-payment': v1Header(await signAuthorization(payer.account, { to: paid.payTo })) });
+    const response = await post({
+      'x-payment': v1Header(await signAuthorization(payer.account, { to: paid.payTo })),
+    });
     expectReason(response, 'invalid_exact_evm_insufficient_balance');
     expect(await counts()).toEqual(before);
   });
@@ -96,7 +119,10 @@ describe('invalid payments', () => {
     const payer = await paid.newPayer();
     const signed = await signAuthorization(payer.account, { to: paid.payTo });
     expectReason(await post({ 'x-payment': 'not base64 json' }), 'invalid_payload');
-    expectReason(await post({ 'payment-signature': Buffer.from('{"x402Version":2}').toString('base64') }), 'invalid_payload');
+    expectReason(
+      await post({ 'payment-signature': Buffer.from('{"x402Version":2}').toString('base64') }),
+      'invalid_payload',
+    );
     expectReason(await post({ 'x-payment': v1Header(signed, 'base-sepolia') }), 'invalid_network');
     expectReason(
       await post({ 'payment-signature': v2Header(signed, { scheme: 'exact', network: 'eip155:1' }) }),
@@ -112,7 +138,9 @@ describe('invalid payments', () => {
     for (const header of ['payment-signature', 'x-payment']) {
       const payer = await paid.newPayer();
       const signed = await signAuthorization(payer.account, { to: paid.payTo });
-      const response = await post({ [header]: v2Header(signed, { scheme: 'exact', network: 'eip155:8453' }) });
+      const response = await post({
+        [header]: v2Header(signed, { scheme: 'exact', network: 'eip155:8453' }),
+      });
       expect(response.status, response.text).toBe(201);
     }
   });

@@ -61,11 +61,16 @@ describe('a server killed mid-settlement', () => {
 
     const first = await start(env);
     await chain.setAutomine(false);
-    const lost = api(first.url, 'POST', '/campaigns', { headers: { 'x-payment': header }, body }).catch(() => undefined);
+    const lost = api(first.url, 'POST', '/campaigns', { headers: { 'x-payment': header }, body }).catch(
+      () => undefined,
+    );
     const settler = chain.accounts[4]?.address as `0x${string}`;
     await vi.waitFor(
       async () => {
-        const pending = await chain.publicClient.getTransactionCount({ address: settler, blockTag: 'pending' });
+        const pending = await chain.publicClient.getTransactionCount({
+          address: settler,
+          blockTag: 'pending',
+        });
         const mined = await chain.publicClient.getTransactionCount({ address: settler, blockTag: 'latest' });
         if (pending <= mined) throw new Error('settlement not broadcast yet');
       },
@@ -81,7 +86,10 @@ describe('a server killed mid-settlement', () => {
     const second = await start(env);
     const done = await vi.waitFor(
       async () => {
-        const response = await api(second.url, 'POST', '/campaigns', { headers: { 'x-payment': header }, body });
+        const response = await api(second.url, 'POST', '/campaigns', {
+          headers: { 'x-payment': header },
+          body,
+        });
         if (response.status !== 201) throw new Error(`${response.status} ${response.text}`);
         return response;
       },

@@ -10,8 +10,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { campaigns, paymentRefunds, payments, x402Authorizations } from '../../db/schema.ts';
 import type { X402Rail } from '../../payments/x402/x402-rail.ts';
 import { api } from '../helpers/api.ts';
+import {
+  type PaidServer,
+  PRICE_ATOMIC,
+  signAuthorization,
+  startPaidServer,
+  v1Header,
+} from '../helpers/paid-server.ts';
 import { startTestServer } from '../helpers/test-server.ts';
-import { type PaidServer, PRICE_ATOMIC, signAuthorization, startPaidServer, v1Header } from '../helpers/paid-server.ts';
 
 let paid: PaidServer;
 let ip = 0;
@@ -22,11 +28,17 @@ afterAll(() => paid?.close());
 
 const body = { name: 'outcomes', objective_type: 'product_promotion' };
 const post = (headers: Record<string, string>, payload: unknown = body) =>
-  api(paid.server.url, 'POST', '/campaigns', { headers: { ...headers, 'x-forwarded-for': `10.2.0.${++ip}` }, body: payload });
+  api(paid.server.url, 'POST', '/campaigns', {
+    headers: { ...headers, 'x-forwarded-for': `10.2.0.${++ip}` },
+    body: payload,
+  });
 const rail = () => paid.server.services.payments?.rails[0] as X402Rail;
 
 async function authorizationOf(payer: string) {
-  const [row] = await paid.server.services.db.select().from(x402Authorizations).where(eq(x402Authorizations.payer, payer));
+  const [row] = await paid.server.services.db
+    .select()
+    .from(x402Authorizations)
+    .where(eq(x402Authorizations.payer, payer));
   return row;
 }
 
@@ -84,7 +96,10 @@ describe('a lost response', () => {
     expect(await paid.chain.balanceOf(payer.address)).toBe(10_000_000n - PRICE_ATOMIC);
 
     const different = await post(
-      { 'x-payment': v1Header(await signAuthorization(payer.account, { to: paid.payTo })), 'idempotency-key': 'agent-run-42' },
+      {
+        'x-payment': v1Header(await signAuthorization(payer.account, { to: paid.payTo })),
+        'idempotency-key': 'agent-run-42',
+      },
       { ...body, name: 'another request' },
     );
     expect(different.status).toBe(409);
@@ -117,7 +132,10 @@ describe('money moved but the campaign cannot exist', () => {
     const db = paid.server.services.db;
     const [ledger] = await db.select().from(payments).where(eq(payments.authorizationId, row.id));
     expect(ledger).toMatchObject({ amountMinor: PRICE_ATOMIC, campaignId: null });
-    const [refund] = await db.select().from(paymentRefunds).where(eq(paymentRefunds.paymentId, ledger?.id as string));
+    const [refund] = await db
+      .select()
+      .from(paymentRefunds)
+      .where(eq(paymentRefunds.paymentId, ledger?.id as string));
     expect(refund).toMatchObject({ state: 'owed', amountMinor: PRICE_ATOMIC });
     expect((await authorizationOf(payer.address))?.state).toBe('refund_owed');
 
@@ -166,7 +184,10 @@ describe('with a refund wallet', () => {
       expect(response.body.error.code).toBe('PAYMENT_004');
       expect(response.body.error.message).toMatch(/sent back in transaction 0x[0-9a-f]{64}/);
       expect(await paid.chain.balanceOf(payer.address)).toBe(10_000_000n);
-      const [after] = await server.services.db.select().from(x402Authorizations).where(eq(x402Authorizations.id, row.id));
+      const [after] = await server.services.db
+        .select()
+        .from(x402Authorizations)
+        .where(eq(x402Authorizations.id, row.id));
       expect(after?.state).toBe('refunded');
     } finally {
       await paid.chain.setAutomine(true);
