@@ -1,41 +1,27 @@
 /**
- * `npm run bench`: starts the iris pipeline and a bare express baseline in child processes, loads each
- * with autocannon (GET /keys/me, GET /campaigns) and prints requests/s, ratios and iris latencies.
+ * `npm run bench`: starts iris, a bare express baseline and (x402 section) the stock @x402/express stack in
+ * child processes, on a local anvil chain with real USDC for the paid cases; prints req/s, latencies, ratios.
  */
 import { loadavg } from 'node:os';
-import { expectOk, expectSameBytes, expectSameShape, type Fetched, get } from './lib/checks.ts';
 import { type ChildServer, startChild } from './lib/child-server.ts';
 import { readConfig } from './lib/config.ts';
-import { compare, touchEveryKey } from './lib/load.ts';
-import { BareReady, PipelineReady } from './lib/protocol.ts';
+import { PAID_WARMUP } from './lib/paid.ts';
+import { keysMeBody, PLATFORM_CASES, runPlatform } from './lib/platform.ts';
+import { BareReady, PipelineReady, StockReady } from './lib/protocol.ts';
 import { type CaseResult, failuresOf, formatReport } from './lib/report.ts';
 import { createScratchDatabase, type ScratchDatabase } from './lib/scratch-database.ts';
 import { CAMPAIGNS_PER_ACCOUNT } from './lib/seed.ts';
+import { burstVerdict, formatBurst, formatPaidLatency } from './lib/x402-report.ts';
+import {
+  captureIrisChallenge,
+  type PaidResults,
+  runChallenge,
+  runPaid,
+  startX402Setup,
+  type X402Setup,
+} from './lib/x402-section.ts';
 
-interface BenchCase {
-  name: string;
-  path: string;
-  target: number;
-  /** Throws when the baseline does not answer like iris. */
-  compare(iris: Fetched, baseline: Fetched): void;
-}
-
-const CASES: readonly BenchCase[] = [
-  {
-    name: 'GET /keys/me',
-    path: '/keys/me',
-    target: 0.6,
-    compare: (iris, baseline) => expectSameBytes('GET /keys/me', iris, baseline),
-  },
-  {
-    name: 'GET /campaigns',
-    path: '/campaigns',
-    target: 0.6,
-    compare: (iris, baseline) => expectSameShape('GET /campaigns', iris, baseline, CAMPAIGNS_PER_ACCOUNT),
-  },
-];
-
-/** Stops children and drops the scratch database, last registered first. */
+/** Stops children, the chain, and drops the scratch database, last registered first. */
 const cleanups: (() => Promise<void>)[] = [];
 
 async function cleanUp(): Promise<void> {
@@ -53,7 +39,9 @@ function log(message: string): void {
 
 async function main(): Promise<number> {
   const loadAtStart = loadavg()[0] ?? 0;
-  const config = readConfig(CASES.length);
+  const config = readConfig(PLATFORM_CASES.length);
+  const platform = config.sections.has('platform');
+  const x402 = config.sections.has('x402');
   let scratch: ScratchDatabase | undefined;
   if (config.databaseUrl) {
     const created = await createScratchDatabase(config.databaseUrl);
@@ -63,61 +51,92 @@ async function main(): Promise<number> {
   }
   const dbEnv = { DATABASE_URL: scratch?.url };
 
-  log(`starting iris with ${config.keyCount} API keys`);
+  let setup: X402Setup | undefined;
+  if (x402) {
+    log('starting anvil (chain 8453, USDC at the Base address)');
+    const started = await startX402Setup();
+    setup = started;
+    cleanups.push(() => started.chain.stop());
+  }
+  // The rail is configured for the x402 section only; it changes nothing on the GET routes of the platform rows.
+  const noRail = { X402_PAY_TO: undefined, X402_SETTLER_PRIVATE_KEY: undefined, X402_RPC_URL: undefined };
+  const keyCount = platform ? config.keyCount : 2;
+  log(`starting iris with ${keyCount} API keys${setup ? ', x402 rail on' : ''}`);
   const pipeline: ChildServer<PipelineReady> = await startChild(
     'pipeline-server',
     'pipeline-server.ts',
     PipelineReady,
-    { ...dbEnv, BENCH_KEY_COUNT: String(config.keyCount) },
+    { ...dbEnv, ...(setup?.iris.env ?? noRail), BENCH_KEY_COUNT: String(keyCount) },
   );
   cleanups.push(pipeline.stop);
-  // The first key only serves the checks; the others are the load's pool.
-  const [checkKey, ...pool] = pipeline.ready.keys as [string, ...string[]];
+  const keys = pipeline.ready.keys as [string, ...string[]];
+  const irisUrl = pipeline.ready.url;
 
-  const keysMe = await get(pipeline.ready.url, '/keys/me', checkKey);
-  expectOk('iris GET /keys/me', keysMe);
+  const challenge = setup ? await captureIrisChallenge(irisUrl) : undefined;
   log('starting the bare express baseline');
   const bare: ChildServer<BareReady> = await startChild('bare-server', 'bare-server.ts', BareReady, {
     ...dbEnv,
-    BENCH_KEYS_ME_BODY: keysMe.text,
+    BENCH_KEYS_ME_BODY: platform ? await keysMeBody(irisUrl, keys[0]) : undefined,
+    BENCH_CHALLENGE: challenge ? JSON.stringify(challenge) : undefined,
   });
   cleanups.push(bare.stop);
-
-  const bodies: string[] = [];
-  for (const benchCase of CASES) {
-    const iris = await get(pipeline.ready.url, benchCase.path, checkKey);
-    const baseline = await get(bare.ready.url, benchCase.path, checkKey);
-    expectOk(`iris ${benchCase.name}`, iris);
-    expectOk(`baseline ${benchCase.name}`, baseline);
-    benchCase.compare(iris, baseline);
-    bodies.push(`${benchCase.name} ${iris.bytes} B (baseline ${baseline.bytes} B)`);
-  }
-
-  log(`using each of the ${pool.length} pool keys once (a key's first use writes last_used_at)`);
-  const touchFailures = await touchEveryKey(pipeline.ready.url, '/keys/me', pool, config.connections);
-  if (touchFailures.length > 0) {
-    throw new Error(
-      `key pool: ${touchFailures.length} responses were not 2xx (${touchFailures.slice(0, 5)})`,
-    );
+  let stock: ChildServer<StockReady> | undefined;
+  if (setup) {
+    log('starting the stock @x402/express stack');
+    stock = await startChild('stock-x402-server', 'stock-x402-server.ts', StockReady, {
+      ...dbEnv,
+      ...setup.stock.env,
+    });
+    cleanups.push(stock.stop);
   }
 
   const results: CaseResult[] = [];
-  for (const benchCase of CASES) {
-    log(`${benchCase.name}: ${config.warmupSeconds} s warm-up + ${config.seconds} s measured, each server`);
-    const measured = await compare({
-      path: benchCase.path,
-      baselineUrl: bare.ready.url,
-      irisUrl: pipeline.ready.url,
-      keys: pool,
-      connections: config.connections,
-      warmupSeconds: config.warmupSeconds,
-      seconds: config.seconds,
-    });
-    results.push({ name: benchCase.name, target: benchCase.target, ...measured });
+  const bodies: string[] = [];
+  if (platform) {
+    const measured = await runPlatform(config, { irisUrl, baselineUrl: bare.ready.url, keys }, log);
+    results.push(...measured.results);
+    bodies.push(...measured.bodies);
+  }
+  let paid: PaidResults | undefined;
+  if (setup && challenge && stock) {
+    const measured = await runChallenge(config, { irisUrl, baselineUrl: bare.ready.url }, challenge, log);
+    results.push(measured.result);
+    bodies.push(measured.body);
+    paid = await runPaid(
+      config,
+      setup,
+      { iris: irisUrl, irisProbe: pipeline.ready.probeUrl, stock: stock.ready.url },
+      log,
+    );
   }
   await cleanUp();
 
   const { ready } = pipeline;
+  const setupLines = [
+    `iris: ${ready.keys.length} API keys over ${ready.accounts} accounts` +
+      (platform ? ` (${keys.length - 1} rotated per request, each used once beforehand)` : '') +
+      `, rate-limit store ${ready.rateLimitStore}, ${CAMPAIGNS_PER_ACCOUNT} campaigns per account` +
+      (x402 ? ', x402 rail on (settler = anvil account 1, production defaults otherwise)' : ''),
+  ];
+  if (x402) {
+    setupLines.push(
+      `unpaid POST /campaigns: valid body, no key, a distinct X-Forwarded-For per request out of ` +
+        `${config.addressCount} (iris trusts it from loopback), so the per-IP limits run and never trip`,
+      `x402: anvil chain 8453, Circle FiatTokenV2_2 at the Base USDC address, $2.25 = 2250000 on eip155:8453, ` +
+        `fresh payTo per stack; stock = express + paymentMiddleware (@x402/express) + x402ResourceServer + ` +
+        `local x402Facilitator (exact EVM, viem wallet with nonceManager, anvil account 2), its handler inserts ` +
+        `a campaign row in its own ${ready.database} database`,
+      `paid: hand-signed EIP-3009 authorizations (PAYMENT-SIGNATURE v2), one payer per stack, ` +
+        `${PAID_WARMUP} unmeasured + ${config.paidRequests} measured sequential creates per stack, stacks alternating; ` +
+        `ratio = stock p50 / iris p50 (≥ 1: iris no slower); burst: ${config.burst} parallel copies of one ` +
+        `authorization, counted 1 s after the last response`,
+    );
+  }
+  const tables: string[] = [];
+  if (paid) {
+    tables.push(formatPaidLatency(config.paidRequests, paid.latency.stock, paid.latency.iris));
+    tables.push(formatBurst(paid.burst.stock, paid.burst.iris));
+  }
   process.stdout.write(
     formatReport(
       {
@@ -127,21 +146,28 @@ async function main(): Promise<number> {
           ready.database === 'postgres'
             ? `postgres (fresh database ${scratch?.display ?? '?'}, dropped at the end)`
             : 'pglite (in-process, in memory, one instance per server)',
-        setup:
-          `${ready.keys.length} API keys over ${ready.accounts} accounts (${pool.length} rotated per request, ` +
-          `each used once beforehand), rate-limit store ${ready.rateLimitStore}, ` +
-          `${CAMPAIGNS_PER_ACCOUNT} campaigns per account`,
+        setup: setupLines,
         bodies: bodies.join('; '),
       },
       results,
+      tables,
     ),
   );
 
   const failed = failuresOf(results);
+  if (paid) {
+    for (const [who, latency] of [
+      ['stock', paid.latency.stock],
+      ['iris', paid.latency.iris],
+    ] as const) {
+      if (latency.failures > 0) failed.push(`paid POST /campaigns ${who}: ${latency.failureDetail}`);
+    }
+    if (burstVerdict(paid.burst.iris) !== 'ok') {
+      failed.push(`same-authorization burst: iris ran the handler or moved money more than once`);
+    }
+  }
   if (failed.length > 0) {
-    process.stderr.write(
-      `\nbench FAILED: responses that were not 2xx (or connection errors):\n  ${failed.join('\n  ')}\n`,
-    );
+    process.stderr.write(`\nbench FAILED:\n  ${failed.join('\n  ')}\n`);
     return 1;
   }
   return 0;

@@ -1,9 +1,13 @@
 /**
- * Bench settings from the environment, and the size of the API key pool that keeps every key under the
- * iris per-key limits (120 requests per minute, 20 per second) for the whole run.
+ * Bench settings from the environment, the sections to run (BENCH_ONLY), and the sizes of the API key and
+ * client address pools that keep every key and every address under the iris rate limits for the whole run.
  */
 
-import { BURST_LIMIT, GLOBAL_LIMIT } from '../../src/pipeline/rate-limit/limits.ts';
+import { BURST_LIMIT, CLASS_LIMITS, GLOBAL_LIMIT } from '../../src/pipeline/rate-limit/limits.ts';
+
+/** `platform`: the GET rows; `x402`: challenge issuance, paid create latency, same-authorization burst. */
+export const SECTIONS = ['platform', 'x402'] as const;
+export type Section = (typeof SECTIONS)[number];
 
 export interface BenchConfig {
   /** Measured seconds per run (BENCH_SECONDS, default 5). */
@@ -16,6 +20,14 @@ export interface BenchConfig {
   keyCount: number;
   /** PostgreSQL server URL (DATABASE_URL); PGlite in memory when unset. */
   databaseUrl: string | undefined;
+  /** Sections to run (BENCH_ONLY=platform|x402, comma-separated; all by default). */
+  sections: ReadonlySet<Section>;
+  /** Distinct X-Forwarded-For addresses for the unpaid POST /campaigns load (BENCH_ADDRESSES). */
+  addressCount: number;
+  /** Sequential paid creates per stack, after 3 unmeasured ones (BENCH_PAID_REQUESTS, default 30). */
+  paidRequests: number;
+  /** Parallel copies of one authorization in the burst (BENCH_BURST, default 20). */
+  burst: number;
 }
 
 /**
@@ -52,6 +64,30 @@ export function keysNeeded(seconds: number, warmupSeconds: number, pipelineRuns:
   return Math.ceil(Math.max(forGlobal, forBurst) * SAFETY) + 1;
 }
 
+/**
+ * Client addresses needed so that, at PLANNED_MAX_RPS over the pool, no address passes the anonymous
+ * campaign-mutation limit (30 a minute) nor the burst limit during the one iris run of POST /campaigns.
+ */
+export function addressesNeeded(seconds: number, warmupSeconds: number): number {
+  const rule = CLASS_LIMITS.campaignMutations;
+  const loadedSeconds = Math.min(rule.windowMs / 1000, seconds + warmupSeconds);
+  const forClass = (PLANNED_MAX_RPS * loadedSeconds) / (rule.limit - 1);
+  const forBurst = PLANNED_MAX_RPS / (BURST_LIMIT.limit * (1000 / BURST_LIMIT.windowMs));
+  return Math.ceil(Math.max(forClass, forBurst) * SAFETY);
+}
+
+function readSections(): ReadonlySet<Section> {
+  const raw = process.env.BENCH_ONLY?.trim();
+  if (!raw) return new Set(SECTIONS);
+  const names = raw.split(/[,|\s]+/).filter((name) => name !== '');
+  for (const name of names) {
+    if (!(SECTIONS as readonly string[]).includes(name)) {
+      throw new Error(`BENCH_ONLY: unknown section "${name}" (known: ${SECTIONS.join(', ')})`);
+    }
+  }
+  return new Set(names as Section[]);
+}
+
 export function readConfig(pipelineRuns: number): BenchConfig {
   const seconds = numberFromEnv('BENCH_SECONDS', 5, 1, false);
   const warmupSeconds = numberFromEnv('BENCH_WARMUP_SECONDS', 1, 0, false);
@@ -63,5 +99,9 @@ export function readConfig(pipelineRuns: number): BenchConfig {
     connections,
     keyCount,
     databaseUrl: process.env.DATABASE_URL?.trim() || undefined,
+    sections: readSections(),
+    addressCount: numberFromEnv('BENCH_ADDRESSES', addressesNeeded(seconds, warmupSeconds), 1, true),
+    paidRequests: numberFromEnv('BENCH_PAID_REQUESTS', 30, 1, true),
+    burst: numberFromEnv('BENCH_BURST', 20, 2, true),
   };
 }

@@ -1,16 +1,18 @@
 /**
  * The autocannon wrapper: warms both servers up, then measures them in alternating ~1 s slices (baseline,
- * iris, iris, baseline, …) so background load hits both alike. Each request carries the next API key of
- * the pool, keeping every key under the per-key rate limits, and anything not 2xx is counted.
+ * iris, iris, baseline, …) so background load hits both alike. Each request is the next of a pool (one
+ * per API key, or per client address), keeping every key or address under the iris rate limits, and
+ * every response with another status than expected (any 2xx by default) is counted.
  */
 import autocannon from 'autocannon';
 
 export interface CompareOptions {
-  path: string;
   baselineUrl: string;
   irisUrl: string;
-  /** Bearer keys to rotate through; every connection starts at a different offset. */
-  keys: readonly string[];
+  /** Requests to rotate through; every connection starts at a different offset. */
+  requests: readonly autocannon.Request[];
+  /** The one status every response should have; unset: any 2xx. */
+  expectedStatus?: number;
   connections: number;
   warmupSeconds: number;
   /** Measured seconds per server, cut into slices of about one second. */
@@ -22,7 +24,7 @@ export interface LoadResult {
   totalRequests: number;
   p50Ms: number;
   p99Ms: number;
-  /** Non-2xx responses plus connection errors, warm-up included. */
+  /** Unexpected statuses (non-2xx by default) plus connection errors, warm-up included. */
   failures: number;
   /** e.g. `429×12, errors×1`; empty when there were no failures. */
   failureDetail: string;
@@ -35,6 +37,14 @@ class Tally {
   latencies: number[] = [];
   failures = 0;
   details = new Map<string, number>();
+
+  constructor(private readonly expectedStatus: number | undefined) {}
+
+  private expected(status: string): boolean {
+    return this.expectedStatus === undefined
+      ? status.startsWith('2')
+      : status === String(this.expectedStatus);
+  }
 
   add(slice: Slice, measured: boolean, label: string): void {
     const { result } = slice;
@@ -51,11 +61,13 @@ class Tally {
       this.details.set(key, (this.details.get(key) ?? 0) + n);
     };
     for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) {
-      if (!status.startsWith('2')) count(status, stats.count ?? 0);
+      if (this.expected(status)) continue;
+      count(status, stats.count ?? 0);
+      this.failures += stats.count ?? 0;
     }
     count('errors', result.errors);
     count('timeouts', result.timeouts);
-    this.failures += result.non2xx + result.errors;
+    this.failures += result.errors;
   }
 
   result(): LoadResult {
@@ -75,12 +87,14 @@ class Tally {
   }
 }
 
-function requestsFor(path: string, keys: readonly string[], offset: number): autocannon.Request[] {
-  return keys.map((_, i) => ({
-    method: 'GET',
-    path,
-    headers: { authorization: `Bearer ${keys[(i + offset) % keys.length]}` },
-  }));
+/** One GET per API key of the pool. */
+export function bearerRequests(path: string, keys: readonly string[]): autocannon.Request[] {
+  return keys.map((key) => ({ method: 'GET', path, headers: { authorization: `Bearer ${key}` } }));
+}
+
+function rotated<T>(items: readonly T[], offset: number): T[] {
+  const start = offset % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
 }
 
 interface Slice {
@@ -98,7 +112,7 @@ interface Slice {
  */
 function run(url: string, options: CompareOptions, seconds: number): Promise<Slice> {
   let clients = 0;
-  const stride = Math.max(1, Math.floor(options.keys.length / options.connections));
+  const stride = Math.max(1, Math.floor(options.requests.length / options.connections));
   const latencies: number[] = [];
   let firstAtMs = 0;
   let lastAtMs = 0;
@@ -108,10 +122,10 @@ function run(url: string, options: CompareOptions, seconds: number): Promise<Sli
         url,
         connections: options.connections,
         duration: seconds,
-        requests: requestsFor(options.path, options.keys, 0),
+        requests: [...options.requests],
         // Distinct offsets: connections walking the pool in lockstep would all hit one key at once.
         setupClient: (client) => {
-          client.setRequests(requestsFor(options.path, options.keys, clients * stride));
+          client.setRequests(rotated(options.requests, clients * stride));
           clients += 1;
         },
       },
@@ -127,8 +141,8 @@ function run(url: string, options: CompareOptions, seconds: number): Promise<Sli
 
 export async function compare(options: CompareOptions): Promise<{ baseline: LoadResult; iris: LoadResult }> {
   const servers = [
-    { url: options.baselineUrl, tally: new Tally() },
-    { url: options.irisUrl, tally: new Tally() },
+    { url: options.baselineUrl, tally: new Tally(options.expectedStatus) },
+    { url: options.irisUrl, tally: new Tally(options.expectedStatus) },
   ] as const;
   if (options.warmupSeconds > 0) {
     for (const server of servers) {

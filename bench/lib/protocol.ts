@@ -15,6 +15,10 @@ export const PipelineReady = z.object({
   accounts: z.number().int(),
   /** Raw API keys, spread over several accounts (at most 25 active keys per account). */
   keys: z.array(z.string()).min(2),
+  /** Whether the x402 rail is configured (X402_PAY_TO and friends were passed in). */
+  x402: z.boolean(),
+  /** A side server of the child, not part of iris: `GET /stats` counts rows in the iris database. */
+  probeUrl: z.url(),
 });
 export type PipelineReady = z.infer<typeof PipelineReady>;
 
@@ -24,6 +28,14 @@ export const BareReady = z.object({
   database: DatabaseKind,
 });
 export type BareReady = z.infer<typeof BareReady>;
+
+/** The stock @x402/express stack; `GET /bench/stats` (unprotected) reports its handler counter. */
+export const StockReady = BareReady;
+export type StockReady = BareReady;
+
+/** What the probes answer: paid campaign rows in the server's database, and handler runs if counted. */
+export const Stats = z.object({ campaigns: z.number().int(), handlerRuns: z.number().int().nullable() });
+export type Stats = z.infer<typeof Stats>;
 
 /** Prints the ready line; the orchestrator reads exactly one line from stdout. */
 export function announce(payload: PipelineReady | BareReady): void {

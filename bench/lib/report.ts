@@ -1,6 +1,6 @@
 /**
  * The printed result: a few lines of context (database, machine, load settings), the table of req/s,
- * ratios against their targets and iris latencies, and the list of non-2xx responses if there were any.
+ * ratios against their targets and iris latencies, any further tables (x402), and the list of failures.
  */
 import { cpus, loadavg } from 'node:os';
 import type { BenchConfig } from './config.ts';
@@ -18,7 +18,8 @@ export interface CaseResult {
 export interface ReportContext {
   config: BenchConfig;
   database: string;
-  setup: string;
+  /** Lines describing the servers under test, each with its label (`iris: …`). */
+  setup: string[];
   bodies: string;
   /** 1-minute load average when the bench started: other work on the machine skews every number. */
   loadAtStart: number;
@@ -40,7 +41,12 @@ function rows(results: readonly CaseResult[]): string[][] {
   });
 }
 
-export function formatReport(context: ReportContext, results: readonly CaseResult[]): string {
+/** The context lines, the req/s table (when there are rows), then `tables` one after the other. */
+export function formatReport(
+  context: ReportContext,
+  results: readonly CaseResult[],
+  tables: readonly string[] = [],
+): string {
   const { config } = context;
   const table = formatTable(
     [
@@ -51,7 +57,7 @@ export function formatReport(context: ReportContext, results: readonly CaseResul
       { title: 'target', align: 'right' },
       { title: '', align: 'left' },
       { title: 'iris p50/p99 ms', align: 'right' },
-      { title: 'non-2xx', align: 'right' },
+      { title: 'failures', align: 'right' },
     ],
     rows(results),
   );
@@ -62,15 +68,16 @@ export function formatReport(context: ReportContext, results: readonly CaseResul
       `at start, ${fixed(loadavg()[0] ?? 0, 2)} at end`,
     `load: autocannon, ${config.connections} connections, each server in its own child process; per case and ` +
       `server ${config.warmupSeconds} s warm-up, then ${config.seconds} s measured in alternating ~1 s slices`,
-    `iris: ${context.setup}`,
+    ...context.setup,
     `response bodies: ${context.bodies}`,
-    '',
-    table,
+    `failures: responses with another status than expected (2xx; 402 for the unpaid POST) or connection errors`,
+    ...(results.length > 0 ? ['', table] : []),
+    ...tables.flatMap((extra) => ['', extra]),
     '',
   ].join('\n');
 }
 
-/** One line per server and case that saw non-2xx responses or connection errors. */
+/** One line per server and case that saw unexpected statuses or connection errors. */
 export function failuresOf(results: readonly CaseResult[]): string[] {
   return results.flatMap(({ name, baseline, iris }) => [
     ...(baseline.failures > 0 ? [`${name} baseline: ${baseline.failureDetail}`] : []),

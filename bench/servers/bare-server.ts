@@ -1,6 +1,7 @@
 /**
  * Bench child: the baseline, a bare express 5 app with one handler per case: GET /keys/me answers fixed
- * bytes (BENCH_KEYS_ME_BODY), GET /campaigns runs the list SELECT with drizzle and the same JSON shape.
+ * bytes (BENCH_KEYS_ME_BODY), GET /campaigns runs the list SELECT with drizzle and the same JSON shape,
+ * POST /campaigns replays the 402 captured from iris (BENCH_CHALLENGE: status, headers and body).
  */
 
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import express, { type Request, type Response } from 'express';
 import { campaigns, users } from '../../db/schema.ts';
 import { toCampaign } from '../../src/domain/campaigns/campaign-view.ts';
 import { pageOf } from '../../src/domain/pagination.ts';
+import { CapturedResponse } from '../lib/challenge.ts';
 import { announce, failStartup, stopOnSignal } from '../lib/protocol.ts';
 import { CAMPAIGNS_PER_ACCOUNT, openBenchDatabase, seedCampaigns } from '../lib/seed.ts';
 
@@ -16,9 +18,11 @@ const PAGE_SIZE = 20;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 async function main(): Promise<void> {
-  const keysMeBody = process.env.BENCH_KEYS_ME_BODY;
-  if (!keysMeBody) throw new Error('BENCH_KEYS_ME_BODY is not set');
-  const keysMeBytes = Buffer.from(keysMeBody, 'utf8');
+  const keysMeBytes = Buffer.from(process.env.BENCH_KEYS_ME_BODY ?? '', 'utf8');
+  const challenge = process.env.BENCH_CHALLENGE
+    ? CapturedResponse.parse(JSON.parse(process.env.BENCH_CHALLENGE))
+    : undefined;
+  const challengeBytes = Buffer.from(challenge?.body ?? '', 'utf8');
 
   const database = await openBenchDatabase();
   const { db } = database;
@@ -52,6 +56,16 @@ async function main(): Promise<void> {
         meta: { pagination: page.pagination },
       }),
     );
+  });
+
+  app.post('/campaigns', (_req: Request, res: Response) => {
+    if (!challenge) {
+      res.status(404).end();
+      return;
+    }
+    res.statusCode = challenge.status;
+    for (const [name, value] of challenge.headers) res.setHeader(name, value);
+    res.end(challengeBytes);
   });
 
   const server = app.listen(0, '127.0.0.1');

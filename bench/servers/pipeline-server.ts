@@ -1,8 +1,13 @@
 /**
  * Bench child: the real iris server (startServer + createServices, migrated database, bootstrapped admin
- * key) with a pool of API keys over several accounts and 20 campaigns per account; prints one JSON line.
+ * key) with a pool of API keys over several accounts and 20 campaigns per account, the x402 rail when the
+ * orchestrator passes X402_* settings, and a side probe counting paid campaigns; prints one JSON line.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { count, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { campaigns } from '../../db/schema.ts';
 import { bootstrap } from '../../src/bootstrap.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
 import { insertKey } from '../../src/domain/api-keys/insert-key.ts';
@@ -36,6 +41,33 @@ async function addKeys(db: Db, userId: string, total: number, now: Date): Promis
   return keys;
 }
 
+/**
+ * The probe: its own HTTP server (iris's app is left untouched) answering `GET /stats` with the number of
+ * campaigns owned by the system user, i.e. created by paying agents. iris has no handler counter to read.
+ */
+async function startProbe(db: Db, systemUserId: string) {
+  const probe = createServer((_req, res) => {
+    db.select({ n: count() })
+      .from(campaigns)
+      .where(eq(campaigns.userId, systemUserId))
+      .then(
+        ([row]) => {
+          res.setHeader('Content-Type', 'application/json');
+          res.end(JSON.stringify({ campaigns: row?.n ?? 0, handlerRuns: null }));
+        },
+        (error: unknown) => {
+          res.statusCode = 500;
+          res.end(String(error));
+        },
+      );
+  });
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', resolve);
+  });
+  return probe;
+}
+
 async function main(): Promise<void> {
   const keyCount = keyCountFromEnv();
   const env = parseEnv({
@@ -46,6 +78,10 @@ async function main(): Promise<void> {
     IRIS_DATA_DIR: 'memory://',
     DATABASE_URL: childDatabaseUrl(),
     RATE_LIMIT_STORE: process.env.RATE_LIMIT_STORE,
+    // The x402 rail (on when X402_PAY_TO is set), with production defaults for everything not passed.
+    X402_PAY_TO: process.env.X402_PAY_TO,
+    X402_SETTLER_PRIVATE_KEY: process.env.X402_SETTLER_PRIVATE_KEY,
+    X402_RPC_URL: process.env.X402_RPC_URL,
   });
   const database = await openBenchDatabase();
   const now = new Date();
@@ -68,7 +104,11 @@ async function main(): Promise<void> {
 
   const services = await createServices(env, database, createLogger(env.LOG_LEVEL));
   const server = await startServer(services, 0, '127.0.0.1');
-  stopOnSignal(() => server.close());
+  const probe = await startProbe(database.db, services.systemUserId);
+  stopOnSignal(async () => {
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    await server.close();
+  });
   announce({
     url: server.url,
     port: server.port,
@@ -76,6 +116,8 @@ async function main(): Promise<void> {
     rateLimitStore: env.RATE_LIMIT_STORE,
     accounts,
     keys,
+    x402: services.payments !== undefined,
+    probeUrl: `http://127.0.0.1:${(probe.address() as AddressInfo).port}`,
   });
 }
 
