@@ -3,7 +3,6 @@
  * signature; for MPP, what the server verified). An identity's first payment issues it one API key
  * that can read and operate its own campaigns and nothing else.
  */
-import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { agentIdentities, apiKeys } from '../db/schema.ts';
 import { type ApiKeyWithSecret, toApiKeyView } from '../src/domain/api-keys/api-key-view.ts';
@@ -13,19 +12,14 @@ import { AGENT_SCOPES } from '../src/domain/principal.ts';
 export type IdentityKind = 'wallet' | 'mpp';
 
 export async function upsertIdentity(db: Db, kind: IdentityKind, subject: string): Promise<string> {
-  const [inserted] = await db
+  // One statement either way: a no-op update on conflict makes RETURNING answer for existing rows too.
+  const [row] = await db
     .insert(agentIdentities)
     .values({ kind, subject })
-    .onConflictDoNothing()
+    .onConflictDoUpdate({ target: [agentIdentities.kind, agentIdentities.subject], set: { kind } })
     .returning({ id: agentIdentities.id });
-  if (inserted) return inserted.id;
-  const [existing] = await db
-    .select({ id: agentIdentities.id })
-    .from(agentIdentities)
-    .where(and(eq(agentIdentities.kind, kind), eq(agentIdentities.subject, subject)))
-    .limit(1);
-  if (!existing) throw new Error(`identity ${kind}:${subject} vanished`);
-  return existing.id;
+  if (!row) throw new Error(`identity ${kind}:${subject} not stored`);
+  return row.id;
 }
 
 /**

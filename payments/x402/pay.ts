@@ -5,7 +5,6 @@
  * handler once and moves money once.
  */
 import { getAddress } from 'viem';
-import { AGENT_SCOPES } from '../../src/domain/principal.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
 import { requestHash, validateIdempotencyKey } from '../../src/pipeline/idempotency.ts';
@@ -14,7 +13,6 @@ import type { PaidCall } from '../gateway/rail.ts';
 import { upsertIdentity } from '../identities.ts';
 import {
   type AuthorizationRow,
-  deleteReservation,
   findByIdempotencyKey,
   findByNonce,
   payloadHash,
@@ -29,6 +27,9 @@ import { ChainUnavailableError } from './facilitator.ts';
 import { authorizationReused, chainUnavailable, paymentInProgress, verificationFailed } from './responses.ts';
 import { resumeRow } from './resume.ts';
 import { agentPrincipal, type X402Deps } from './x402-deps.ts';
+
+/** The authorization is reserved by another request: leave the transaction and answer from its row. */
+class ReservationTaken extends Error {}
 
 function idOf(data: unknown): string | null {
   return data && typeof data === 'object' && 'id' in data && typeof data.id === 'string' ? data.id : null;
@@ -87,7 +88,6 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
     if (existing.payloadHash !== signed) throw fail('invalid_exact_evm_nonce_already_used');
     return resumeForRequest(deps, call, existing, hash);
   }
-
   let verified: Awaited<ReturnType<typeof deps.facilitator.verify>>;
   try {
     verified = await deps.facilitator.verify(decoded.payload, requirements);
@@ -107,29 +107,59 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
     if (earlier) return resumeForRequest(deps, call, earlier, hash);
   }
 
-  const identityId = await upsertIdentity(services.db, 'wallet', payer);
-  if (call.principal.kind === 'key' && call.principal.agentIdentityId !== identityId) {
-    throw new ApiError('AUTH_002', 'this API key belongs to another agent identity than the paying wallet');
-  }
-
-  const row = await reserve(services.db, {
-    network: config.network.id,
-    asset: config.asset,
-    payer,
-    nonce,
-    payloadHash: signed,
-    payloadSealed: services.sealer.seal(JSON.stringify({ payload: decoded.payload, requirements })),
-    amountAtomic: call.price.x402Atomic,
-    payTo: config.payTo,
-    validBefore: Number(authorization.validBefore),
-    operationId: call.operation.id,
-    requestHash: hash,
-    idempotencyKey: idempotencyKey ?? null,
-    identityId,
-    lockedUntil: new Date(call.now.getTime() + deps.leaseMs),
-  });
-  if (!row) {
-    // Someone reserved it between our lookup and insert (same authorization or Idempotency-Key).
+  // One transaction: the identity, the reservation (unique per authorization: a concurrent duplicate
+  // waits here and then finds it taken), the inactive campaign and the link between them.
+  let row: AuthorizationRow | undefined;
+  let campaignId: string | null = null;
+  try {
+    await runHandler(
+      services,
+      call.operation,
+      call.input,
+      {
+        principal: call.principal,
+        requestId: call.request.requestId,
+        services,
+        now: call.now,
+        payment: { rail: 'x402', settlesAfterCommit: true },
+      },
+      {
+        before: async (tx) => {
+          const identityId = await upsertIdentity(tx, 'wallet', payer);
+          if (call.principal.kind === 'key' && call.principal.agentIdentityId !== identityId) {
+            throw new ApiError(
+              'AUTH_002',
+              'this API key belongs to another agent identity than the paying wallet',
+            );
+          }
+          row = await reserve(tx, {
+            network: config.network.id,
+            asset: config.asset,
+            payer,
+            nonce,
+            payloadHash: signed,
+            payloadSealed: services.sealer.seal(JSON.stringify({ payload: decoded.payload, requirements })),
+            amountAtomic: call.price.x402Atomic,
+            payTo: config.payTo,
+            validBefore: Number(authorization.validBefore),
+            operationId: call.operation.id,
+            requestHash: hash,
+            idempotencyKey: idempotencyKey ?? null,
+            identityId,
+            lockedUntil: new Date(call.now.getTime() + deps.leaseMs),
+          });
+          if (!row) throw new ReservationTaken();
+          return { principal: agentPrincipal(deps, identityId) };
+        },
+        after: async (tx, run) => {
+          campaignId = idOf(run.result.data);
+          await update(tx, (row as AuthorizationRow).id, { campaignId });
+        },
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof ReservationTaken)) throw error;
+    // Someone holds this authorization (or Idempotency-Key) already: answer from their row.
     const other =
       (await findByNonce(services.db, { network: config.network.id, asset: config.asset, payer, nonce })) ??
       (idempotencyKey !== undefined
@@ -140,33 +170,10 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
       throw fail('invalid_exact_evm_nonce_already_used');
     return resumeForRequest(deps, call, other, hash);
   }
-
-  let campaignId: string | null = null;
-  try {
-    await runHandler(
-      services,
-      call.operation,
-      call.input,
-      {
-        principal: { ...agentPrincipal(deps, identityId), scopes: AGENT_SCOPES },
-        requestId: call.request.requestId,
-        services,
-        now: call.now,
-        payment: { rail: 'x402', settlesAfterCommit: true },
-      },
-      async (tx, run) => {
-        campaignId = idOf(run.result.data);
-        await update(tx, row.id, { campaignId });
-      },
-    );
-  } catch (error) {
-    await deleteReservation(services.db, row.id);
-    throw error;
-  }
   return settleAndConclude(
     deps,
     call.operation,
-    { ...row, campaignId },
+    { ...(row as unknown as AuthorizationRow), campaignId },
     { payload: decoded.payload, requirements },
     call.request.requestId,
   );

@@ -64,18 +64,37 @@ export function createChainClient(config: X402Config): PublicClient {
   });
 }
 
-/** Sends one transaction from `account` while holding the settler's lock, nonce read inside it. */
-async function sendSerialised(
+/** Runs sends one at a time within this process. */
+function createMutex() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work, work);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/**
+ * Sends one transaction from `account` holding the settler's lock, the nonce read inside it: an
+ * in-process mutex always, plus a database advisory lock when other processes may share the key.
+ */
+function serialisedSender(
   db: Db,
   publicClient: PublicClient,
   account: PrivateKeyAccount,
-  send: (nonce: number) => Promise<Hex>,
-): Promise<Hex> {
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${SEND_LOCK_CLASS}, hashtext(${account.address}))`);
-    const nonce = await publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' });
-    return send(nonce);
-  });
+  crossProcess: boolean,
+) {
+  const exclusive = createMutex();
+  return (send: (nonce: number) => Promise<Hex>): Promise<Hex> =>
+    exclusive(async () => {
+      const pendingNonce = () =>
+        publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' });
+      if (!crossProcess) return send(await pendingNonce());
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${SEND_LOCK_CLASS}, hashtext(${account.address}))`);
+        return send(await pendingNonce());
+      });
+    });
 }
 
 export function createSettler(
@@ -83,8 +102,11 @@ export function createSettler(
   db: Db,
   privateKey: Hex,
   publicClient: PublicClient,
+  /** Other server processes may send from the same key (a shared PostgreSQL database). */
+  crossProcess: boolean,
 ): Settler {
   const account = privateKeyToAccount(privateKey);
+  const sendSerialised = serialisedSender(db, publicClient, account, crossProcess);
   const chain = chainOf(config);
   const wallet: WalletClient = createWalletClient({
     account,
@@ -105,7 +127,7 @@ export function createSettler(
         }
       };
       const broadcast = async (send: (nonce: number) => Promise<Hex>): Promise<Hex> => {
-        const hash = await observe(() => sendSerialised(db, publicClient, account, send));
+        const hash = await observe(() => sendSerialised(send));
         await scope.onBroadcast?.(hash);
         return hash;
       };

@@ -26,8 +26,9 @@ export function createX402Rail(
   publicUrl: string,
 ): X402Rail {
   const chain = createChainClient(config);
+  const crossProcess = services.database.kind === 'postgres';
   const settler = config.settlerPrivateKey
-    ? createSettler(config, services.db, config.settlerPrivateKey, chain)
+    ? createSettler(config, services.db, config.settlerPrivateKey, chain, crossProcess)
     : undefined;
   const deps: X402Deps = {
     services,
@@ -35,7 +36,7 @@ export function createX402Rail(
     facilitator: createFacilitator(config, settler),
     chain,
     refunder: config.refundPrivateKey
-      ? createSettler(config, services.db, config.refundPrivateKey, chain)
+      ? createSettler(config, services.db, config.refundPrivateKey, chain, crossProcess)
       : undefined,
     publicUrl,
     leaseMs: 2 * config.settleTimeoutMs + 1_000,

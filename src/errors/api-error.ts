@@ -19,7 +19,12 @@ export class ApiError extends Error {
   readonly extra: Record<string, unknown>;
 
   constructor(code: ErrorCode, message?: string, options: ApiErrorOptions = {}) {
+    // An ApiError is an expected answer, not a bug: skip the stack trace (it costs on every 4xx); the
+    // cause, when there is one, keeps its own.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message ?? ERROR_CATALOGUE[code].message, { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'ApiError';
     this.code = code;
     this.status = ERROR_CATALOGUE[code].status;

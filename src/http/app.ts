@@ -10,9 +10,7 @@ import { operations as registry } from '../operations/registry.ts';
 import { errorResponse } from '../pipeline/execute-operation.ts';
 import type { Services } from '../services.ts';
 import { llmsTxt } from './llms-txt.ts';
-import { corsMiddleware } from './middleware/cors.ts';
-import { bodyErrorToApiError } from './middleware/json-body.ts';
-import { requestId, requestIdOf } from './middleware/request-id.ts';
+import { requestFront, requestIdOf } from './middleware/request-id.ts';
 import { openApiDocument } from './openapi.ts';
 import { operationsRouter } from './router.ts';
 import { send } from './send.ts';
@@ -22,8 +20,7 @@ export function createApp(services: Services, operations: readonly Operation[] =
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
-  app.use(requestId());
-  app.use(corsMiddleware());
+  app.use(requestFront());
   app.use(operationsRouter(services, operations));
 
   const publicUrl = publicUrlOf(services.env);
@@ -70,7 +67,7 @@ export function createApp(services: Services, operations: readonly Operation[] =
     );
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    send(res, errorResponse(services, bodyErrorToApiError(error) ?? error, requestIdOf(res)));
+    send(res, errorResponse(services, error, requestIdOf(res)));
   });
   return app;
 }

@@ -8,7 +8,7 @@ import { ApiError } from '../errors/api-error.ts';
 import { isMutation, type Operation } from '../operations/define-operation.ts';
 import { errorResponse, executeOperation } from '../pipeline/execute-operation.ts';
 import type { Services } from '../services.ts';
-import { bodyErrorToApiError, jsonBody } from './middleware/json-body.ts';
+import { readJsonBody } from './middleware/json-body.ts';
 import { requestIdOf } from './middleware/request-id.ts';
 import { createRouteTable } from './route-table.ts';
 import { send } from './send.ts';
@@ -22,16 +22,22 @@ function headerOf(req: Request) {
 
 export function operationsRouter(services: Services, operations: readonly Operation[]) {
   const table = createRouteTable(operations);
-  const parseJson = jsonBody(services.env.IRIS_BODY_LIMIT_BYTES);
+  const limit = services.env.IRIS_BODY_LIMIT_BYTES;
 
-  const run = async (req: Request, res: Response, operation: Operation, params: Record<string, string>) => {
+  const run = async (
+    req: Request,
+    res: Response,
+    operation: Operation,
+    params: Record<string, string>,
+    body: unknown,
+  ) => {
     const response = await executeOperation(services, operation, {
       requestId: requestIdOf(res),
       ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
       header: headerOf(req),
       params,
       query: req.query as Record<string, unknown>,
-      body: req.body,
+      body,
     });
     send(res, response);
   };
@@ -58,15 +64,12 @@ export function operationsRouter(services: Services, operations: readonly Operat
       return;
     }
     if (!isMutation(match.operation)) {
-      run(req, res, match.operation, match.params).catch(next);
+      run(req, res, match.operation, match.params, undefined).catch(next);
       return;
     }
-    parseJson(req, res, (error?: unknown) => {
-      if (error) {
-        send(res, errorResponse(services, bodyErrorToApiError(error) ?? error, requestIdOf(res)));
-        return;
-      }
-      run(req, res, match.operation, match.params).catch(next);
-    });
+    readJsonBody(req, limit).then(
+      (body) => run(req, res, match.operation, match.params, body).catch(next),
+      (error: unknown) => send(res, errorResponse(services, error, requestIdOf(res))),
+    );
   };
 }

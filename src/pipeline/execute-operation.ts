@@ -105,8 +105,11 @@ export async function executeOperation(
       input,
       { principal, requestId: request.requestId, services, now },
       claim
-        ? (tx, run) => completeIdempotencyKey(tx, services.sealer, claim as IdempotencyClaim, run.response)
-        : undefined,
+        ? {
+            after: (tx, run) =>
+              completeIdempotencyKey(tx, services.sealer, claim as IdempotencyClaim, run.response),
+          }
+        : {},
     );
     claim = undefined;
     return response;

@@ -32,31 +32,38 @@ function idOf(data: unknown): string | null {
   return null;
 }
 
+export interface RunHooks {
+  /** In the transaction, before the handler: may claim something and refine the context (e.g. principal). */
+  before?: (tx: Db) => Promise<Partial<ContextBase> | undefined>;
+  /** In the transaction, after the handler and its audit row. */
+  after?: (tx: Db, run: HandlerRun) => Promise<void>;
+}
+
 export async function runHandler(
   services: Services,
   operation: Operation,
   input: unknown,
   base: ContextBase,
-  /** More work in the same transaction, after the handler and its audit row. */
-  inTransaction?: (tx: Db, run: HandlerRun) => Promise<void>,
+  hooks: RunHooks = {},
 ): Promise<HandlerRun> {
   const committed: (() => void)[] = [];
   const run = async (db: Db): Promise<HandlerRun> => {
-    const ctx: OperationContext = { ...base, db, afterCommit: (hook) => committed.push(hook) };
+    const refined = hooks.before ? { ...base, ...(await hooks.before(db)) } : base;
+    const ctx: OperationContext = { ...refined, db, afterCommit: (hook) => committed.push(hook) };
     const result = await operation.handler(ctx, input);
     const handled: HandlerRun = { result, response: successResponse(operation, result) };
     if (operation.audit) {
       await writeAudit(db, {
         action: operation.audit,
         operationId: operation.id,
-        requestId: base.requestId,
-        principal: base.principal,
+        requestId: refined.requestId,
+        principal: refined.principal,
         resourceId: result.resourceId ?? idOf(result.data),
         metadata: result.auditMetadata ?? {},
-        at: base.now,
+        at: refined.now,
       });
     }
-    if (inTransaction) await inTransaction(db, handled);
+    if (hooks.after) await hooks.after(db, handled);
     return handled;
   };
   const handled = isMutation(operation)

@@ -3,7 +3,7 @@
  * with the payment, rate-limit and idempotency headers exposed. Written out rather than configured
  * through a library because it runs on every request and the answer never varies.
  */
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 
 export const EXPOSED_HEADERS = [
   'X-Request-ID',
@@ -34,20 +34,19 @@ export const ALLOWED_HEADERS = [
 
 const ALLOWED_METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS';
 
-export function corsMiddleware() {
-  return function cors(req: Request, res: Response, next: NextFunction): void {
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
-      res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
-      res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
-      res.setHeader('Access-Control-Max-Age', '600');
-      res.setHeader('Vary', 'Access-Control-Request-Headers');
-      res.statusCode = 204;
-      res.setHeader('Content-Length', '0');
-      res.end();
-      return;
-    }
-    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
-    next();
-  };
+/** Sets the CORS headers; answers a preflight itself and returns true when it did. */
+export function applyCors(req: Request, res: Response): boolean {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+    res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
+    res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+    res.setHeader('Access-Control-Max-Age', '600');
+    res.setHeader('Vary', 'Access-Control-Request-Headers');
+    res.statusCode = 204;
+    res.setHeader('Content-Length', '0');
+    res.end();
+    return true;
+  }
+  res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+  return false;
 }

@@ -1,32 +1,73 @@
 /**
- * JSON body parsing with a size limit. Parse failures become the iris envelope (400 SERVER_002,
- * 413 SERVER_011) instead of express's HTML error page.
+ * Reads a JSON request body with a size limit, straight from the socket: no body-parser layers, since
+ * every write operation pays for it. Failures are ApiErrors (400 SERVER_002, 413 SERVER_011), so they
+ * render as the iris envelope.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../../errors/api-error.ts';
 
-export function jsonBody(limitBytes: number) {
-  return express.json({ limit: limitBytes, strict: false, type: ['application/json', 'application/*+json'] });
-}
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
-}
-
-/** Maps body-parser errors to ApiError; anything else passes on. */
-export function bodyErrorToApiError(error: unknown): ApiError | undefined {
-  if (!error || typeof error !== 'object') return undefined;
-  const { type } = error as BodyParserError;
-  if (type === 'entity.parse.failed') return new ApiError('SERVER_002', 'malformed JSON in request body');
-  if (type === 'entity.too.large') return new ApiError('SERVER_011');
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    return new ApiError('SERVER_002', 'unsupported body encoding: send UTF-8 JSON');
+/** Resolves the parsed body, or undefined when there is none (or it is not declared as JSON). */
+export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+  const type = req.headers['content-type'];
+  const length = req.headers['content-length'];
+  if (!type || !JSON_TYPE.test(type) || length === '0') {
+    req.resume();
+    return Promise.resolve(undefined);
   }
-  if (type === 'request.aborted' || type === 'request.size.invalid') {
-    return new ApiError('SERVER_002', 'incomplete request body');
+  const charset = /;\s*charset=["']?([^"';\s]+)/i.exec(type)?.[1]?.toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    req.resume();
+    return Promise.reject(new ApiError('SERVER_002', `unsupported charset ${charset}: send UTF-8 JSON`));
   }
-  return undefined;
+  const encoding = req.headers['content-encoding'];
+  if (encoding && encoding !== 'identity') {
+    req.resume();
+    return Promise.reject(
+      new ApiError('SERVER_002', `unsupported Content-Encoding ${encoding}: send plain JSON`),
+    );
+  }
+  if (length !== undefined && Number(length) > limitBytes) {
+    req.resume();
+    return Promise.reject(new ApiError('SERVER_011'));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limitBytes) {
+        failed = true;
+        reject(new ApiError('SERVER_011'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (failed) return;
+      if (size === 0) {
+        resolve(undefined);
+        return;
+      }
+      try {
+        resolve(
+          JSON.parse(
+            chunks.length === 1
+              ? (chunks[0] as Buffer).toString('utf8')
+              : Buffer.concat(chunks).toString('utf8'),
+          ),
+        );
+      } catch {
+        reject(new ApiError('SERVER_002', 'malformed JSON in request body'));
+      }
+    });
+    req.on('error', () => {
+      if (failed) return;
+      failed = true;
+      reject(new ApiError('SERVER_002', 'incomplete request body'));
+    });
+  });
 }
-
-export type { NextFunction, Request, Response };
