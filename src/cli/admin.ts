@@ -4,14 +4,9 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { openMigratedDatabase, usesEmbeddedDatabase } from '../boot.ts';
-import { runningServerPid } from '../data-dir-lock.ts';
-import { AccountExistsError, createAccount } from '../domain/accounts/create-account.ts';
-import { parseEnv } from '../env.ts';
+import { type CliIo, UsageError } from './io.ts';
 
-export class UsageError extends Error {}
-
-export function registerAdminCommands(program: Command): void {
+export function registerAdminCommands(program: Command, io: CliIo): void {
   const admin = program
     .command('admin')
     .description(
@@ -25,7 +20,15 @@ export function registerAdminCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  npm run iris -- admin create-user alice@example.com\n')
     .action(async (email: string) => {
       if (!z.email().safeParse(email).success) throw new UsageError(`not an email address: ${email}`);
-      const env = parseEnv();
+      // Loaded here, not at start-up: the database code would slow down every other command.
+      const [{ openMigratedDatabase, usesEmbeddedDatabase }, { runningServerPid }, accounts, { parseEnv }] =
+        await Promise.all([
+          import('../boot.ts'),
+          import('../data-dir-lock.ts'),
+          import('../domain/accounts/create-account.ts'),
+          import('../env.ts'),
+        ]);
+      const env = parseEnv(io.env);
       if (usesEmbeddedDatabase(env)) {
         const pid = runningServerPid(env.IRIS_DATA_DIR);
         if (pid) {
@@ -36,12 +39,12 @@ export function registerAdminCommands(program: Command): void {
       }
       const database = await openMigratedDatabase(env);
       try {
-        const { userId, key } = await createAccount(database.db, email);
-        process.stdout.write(
+        const { userId, key } = await accounts.createAccount(database.db, email);
+        io.stdout.write(
           `${JSON.stringify({ user_id: userId, email: email.toLowerCase(), key_id: key.id, api_key: key.key }, null, 2)}\n`,
         );
       } catch (error) {
-        if (error instanceof AccountExistsError) throw new UsageError(error.message);
+        if (error instanceof accounts.AccountExistsError) throw new UsageError(error.message);
         throw error;
       } finally {
         await database.close();

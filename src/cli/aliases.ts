@@ -1,0 +1,20 @@
+/**
+ * Other names the reference's examples use: short flags for long input fields, applied to every
+ * operation that has the field, and other names for command groups.
+ */
+
+/** Alias flag -> input field: `--objective` sets `objective_type`, `--campaign` sets `campaign_id`. */
+export const FLAG_ALIASES: Readonly<Record<string, string>> = {
+  objective: 'objective_type',
+  campaign: 'campaign_id',
+};
+
+/** Group -> other names it answers to: `iris audit-log list` (the REST path is /audit-log). */
+export const GROUP_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  audit: ['audit-log'],
+};
+
+/** The alias flag of an input field, if the table has one. */
+export function aliasOf(field: string): string | undefined {
+  return Object.entries(FLAG_ALIASES).find(([, target]) => target === field)?.[0];
+}
