@@ -5,20 +5,16 @@
  * response.
  */
 import type { SettleResponse } from '@x402/core/types';
-import { and, eq } from 'drizzle-orm';
-import { campaigns, jobs, payments, x402Authorizations } from '../../db/schema.ts';
-import { toCampaign } from '../../src/domain/campaigns/campaign-view.ts';
+import { eq } from 'drizzle-orm';
+import { x402Authorizations } from '../../db/schema.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import { writeAudit } from '../../src/pipeline/audit.ts';
 import type { StoredResponse } from '../../src/pipeline/idempotency.ts';
-import { issueAgentKey } from '../identities.ts';
+import { activatePaidCampaign, CampaignGoneError } from '../activate-campaign.ts';
 import { formatUsdc } from '../pricing.ts';
 import type { AuthorizationRow } from './authorization-store.ts';
 import { settledResponse } from './responses.ts';
 import { agentPrincipal, type X402Deps } from './x402-deps.ts';
-
-/** The pending campaign is gone: the payment cannot buy it any more and must be refunded. */
-export class CampaignGoneError extends Error {}
 
 export function openStored(
   deps: X402Deps,
@@ -52,40 +48,22 @@ export async function finalize(
       throw new CampaignGoneError(`authorization is ${row.state}`);
     }
     if (!row.campaignId || !row.identityId) throw new CampaignGoneError('no campaign was created');
-    const [campaign] = await tx
-      .update(campaigns)
-      .set({ status: 'active', updatedAt: now })
-      .where(and(eq(campaigns.id, row.campaignId), eq(campaigns.status, 'pending_payment')))
-      .returning();
-    if (!campaign) throw new CampaignGoneError('the campaign waiting for this payment no longer exists');
-
-    await tx.insert(payments).values({
-      rail: 'x402',
-      identityId: row.identityId,
-      campaignId: campaign.id,
-      amountMinor: row.amountAtomic,
-      currency: 'USDC',
-      network: row.network,
-      asset: row.asset,
-      payer: row.payer,
-      reference: transaction,
-      authorizationId: row.id,
-      createdAt: now,
-    });
-    await tx
-      .insert(jobs)
-      .values({
-        kind: 'campaign.run',
-        payload: { campaign_id: campaign.id },
-        dedupeKey: `campaign.run:${campaign.id}`,
-      })
-      .onConflictDoNothing();
-    const agentKey = await issueAgentKey(tx, {
-      identityId: row.identityId,
-      systemUserId: services.systemUserId,
-      label: `agent ${row.payer}`,
-      now,
-    });
+    const { campaign, agentKey } = await activatePaidCampaign(
+      tx,
+      row.campaignId,
+      {
+        rail: 'x402',
+        identityId: row.identityId,
+        amountMinor: row.amountAtomic,
+        currency: 'USDC',
+        reference: transaction,
+        payer: row.payer,
+        network: row.network,
+        asset: row.asset,
+        authorizationId: row.id,
+      },
+      { systemUserId: services.systemUserId, keyLabel: `agent ${row.payer}`, now },
+    );
 
     const settle: SettleResponse = {
       success: true,
@@ -93,7 +71,7 @@ export async function finalize(
       network: row.network as SettleResponse['network'],
       payer: row.payer,
     };
-    const response = settledResponse(operation, toCampaign(campaign), settle, {
+    const response = settledResponse(operation, campaign, settle, {
       rail: 'x402',
       status: 'settled',
       transaction,
