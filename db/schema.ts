@@ -18,6 +18,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { agentIdentities } from './schema-payments.ts';
 
+export * from './schema-credits.ts';
 export * from './schema-payments.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });

@@ -2,8 +2,8 @@
  * What payable operations cost on each rail: x402 in USDC atomic units (6 decimals), MPP in US cents.
  */
 export interface Price {
-  /** USDC atomic units: 2_250_000 = $2.25. */
-  x402Atomic: bigint;
+  /** USDC atomic units: 2_250_000 = $2.25; absent when x402 cannot pay for it. */
+  x402Atomic?: bigint;
   /** What one credit is worth when paid directly through MPP. */
   mppCents: number;
   /** Human description of what is bought. */
@@ -16,12 +16,22 @@ export const PRICES: Readonly<Record<string, Price>> = {
     mppCents: 240,
     description: 'one outreach campaign (30 contacts, 240 messages, AI drafting included)',
   },
+  'credits.purchase': {
+    mppCents: 1200,
+    description: 'a pack of 5 campaign credits',
+  },
 };
 
 export function priceOf(operationId: string): Price {
   const price = PRICES[operationId];
   if (!price) throw new Error(`operation ${operationId} is payable but has no price`);
   return price;
+}
+
+/** The x402 amount of a price the x402 rail supports. */
+export function x402Amount(price: Price): bigint {
+  if (price.x402Atomic === undefined) throw new Error(`${price.description} has no x402 price`);
+  return price.x402Atomic;
 }
 
 /** 2250000 → "2.25" (USDC has 6 decimals; trailing zeros after the cents dropped). */

@@ -58,6 +58,23 @@ const EnvSchema = z.object({
   /** How long a request waits for the settlement receipt before answering "pending". */
   X402_SETTLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   X402_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).default(15_000),
+
+  // MPP (Stripe through the Machine Payments Protocol). The rail is on when both secrets are set.
+  /** HMAC key binding challenges to this server; at least 32 characters. */
+  MPP_SECRET_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  /** Realm of the challenges; defaults to the public URL's host. */
+  MPP_REALM: optionalString,
+  STRIPE_SECRET_KEY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(sk|rk)_/, 'must be a Stripe secret key')
+      .optional(),
+  ),
+  /** Where the Stripe API lives (a local server in tests), e.g. http://127.0.0.1:12111. */
+  STRIPE_API_BASE: optionalString.pipe(z.url().optional()),
+  /** Stripe Business Network profile of this seller (the challenge's networkId). */
+  STRIPE_PROFILE_ID: z.string().default('internal'),
+  MPP_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).default(30_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -74,6 +91,11 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   if (env.X402_PAY_TO && !env.X402_SETTLER_PRIVATE_KEY && !env.X402_FACILITATOR_URL) {
     throw new EnvError(
       'invalid configuration:\n  X402_PAY_TO is set but nothing can settle: set X402_SETTLER_PRIVATE_KEY or X402_FACILITATOR_URL',
+    );
+  }
+  if (Boolean(env.MPP_SECRET_KEY) !== Boolean(env.STRIPE_SECRET_KEY)) {
+    throw new EnvError(
+      'invalid configuration:\n  MPP_SECRET_KEY and STRIPE_SECRET_KEY turn the MPP rail on together: set both or neither',
     );
   }
   if (env.X402_ASSET && (!env.X402_ASSET_NAME || !env.X402_ASSET_VERSION)) {

@@ -6,6 +6,10 @@ import { eq } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.ts';
 import { users } from '../db/schema.ts';
 import { createPaymentGateway, type PaymentGateway } from '../payments/gateway/gateway.ts';
+import type { PaymentRail } from '../payments/gateway/rail.ts';
+import { type CardRefunds, stripeCardRefunds } from '../payments/mpp/card-refunds.ts';
+import { mppConfigFrom } from '../payments/mpp/config.ts';
+import { createMppRail } from '../payments/mpp/mpp-rail.ts';
 import { x402ConfigFrom } from '../payments/x402/config.ts';
 import { createX402Rail } from '../payments/x402/x402-rail.ts';
 import { resolveEncryptionKey } from './crypto/encryption-key.ts';
@@ -35,6 +39,8 @@ export interface Services {
   systemUserId: string;
   /** The 402 gateway of payable operations; absent when no payment rail is configured. */
   payments?: PaymentGateway;
+  /** Card refunds through Stripe; present with the MPP rail. */
+  cardRefunds?: CardRefunds;
   /** Stops background work; run before the database closes. */
   onClose: (() => Promise<void>)[];
 }
@@ -95,9 +101,18 @@ export async function createServices(env: Env, database: Database, logger: Logge
       },
     ],
   };
+  const publicUrl = publicUrlOf(env);
   const x402 = x402ConfigFrom(env);
-  if (x402) {
-    const gateway = createPaymentGateway([createX402Rail(x402, services, operations, publicUrlOf(env))]);
+  const mpp = mppConfigFrom(env, publicUrl);
+  const rails: PaymentRail[] = [];
+  if (x402) rails.push(createX402Rail(x402, services, operations, publicUrl));
+  if (mpp) {
+    const rail = createMppRail(mpp, services, operations, publicUrl);
+    rails.push(rail);
+    services.cardRefunds = stripeCardRefunds(rail.deps.stripe);
+  }
+  if (rails.length > 0) {
+    const gateway = createPaymentGateway(rails);
     services.payments = gateway;
     services.onClose.unshift(() => gateway.close());
   }

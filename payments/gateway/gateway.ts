@@ -1,56 +1,76 @@
 /**
- * The payment gateway: answers an unpaid call to a payable operation with one 402 challenge built
- * from every registered rail, and hands a call carrying a credential to the rail it belongs to.
+ * The payment gateway: answers an unpaid call to a payable operation with one 402 challenge built from
+ * every rail that supports it, and hands a call to the rail it belongs to. Challenge parts are cached
+ * per operation (an expiring one until shortly before it expires), so issuing a challenge stays cheap.
  */
+import type { AgentPrincipal } from '../../src/domain/principal.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
+import type { ErrorCode } from '../../src/errors/catalogue.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
-import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
+import type { OperationRequest, OperationResponse } from '../../src/pipeline/execute-operation.ts';
 import { priceOf } from '../pricing.ts';
-import type { PaidCall, PaymentRail } from './rail.ts';
+import type { ChallengePart, PaidCall, PaymentRail } from './rail.ts';
 
 export const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export interface PaymentGateway {
   rails: readonly PaymentRail[];
   handle(call: Omit<PaidCall, 'price'>): Promise<OperationResponse>;
-  /** The 402 PAYMENT_001 challenge of an operation (built once per operation, then reused). */
-  paymentRequired(operation: Operation): ApiError;
+  /** A 402 challenge of an operation: PAYMENT_001 by default, or another payment code and message. */
+  paymentRequired(operation: Operation, code?: ErrorCode, message?: string): Promise<ApiError>;
+  /** The agent a request proves to be without paying (an MPP credential), if any rail can tell. */
+  identify(request: OperationRequest): Promise<AgentPrincipal | undefined>;
   close(): Promise<void>;
 }
 
-export function createPaymentGateway(rails: readonly PaymentRail[]): PaymentGateway {
-  const challenges = new Map<
-    string,
-    { headers: Record<string, string>; extra: Record<string, unknown>; message: string }
-  >();
+interface CachedPart {
+  part: ChallengePart;
+  refreshAtMs: number;
+}
 
-  const challengeOf = (operation: Operation) => {
-    let built = challenges.get(operation.id);
-    if (!built) {
-      const price = priceOf(operation.id);
-      const parts = rails.map((rail) => rail.challenge(operation, price));
-      built = {
-        headers: Object.assign({ ...NO_STORE }, ...parts.map((p) => p.headers)),
-        extra: Object.assign({}, ...parts.map((p) => p.body)),
-        message: `payment required: ${parts.map((p) => p.offer).join(' or ')}`,
-      };
-      challenges.set(operation.id, built);
-    }
-    return built;
+/** Expiring parts are rebuilt this long before they expire. */
+const REFRESH_MARGIN_MS = 60_000;
+
+export function createPaymentGateway(rails: readonly PaymentRail[]): PaymentGateway {
+  const cache = new Map<string, CachedPart>();
+
+  const partOf = async (rail: PaymentRail, operation: Operation): Promise<ChallengePart> => {
+    const key = `${rail.name} ${operation.id}`;
+    const cached = cache.get(key);
+    if (cached && cached.refreshAtMs > Date.now()) return cached.part;
+    const part = await rail.challenge(operation, priceOf(operation.id));
+    cache.set(key, {
+      part,
+      refreshAtMs:
+        part.validUntilMs === undefined ? Number.POSITIVE_INFINITY : part.validUntilMs - REFRESH_MARGIN_MS,
+    });
+    return part;
   };
 
-  const paymentRequired = (operation: Operation) => {
-    const { headers, extra, message } = challengeOf(operation);
-    return new ApiError('PAYMENT_001', message, { headers, extra });
+  const paymentRequired = async (operation: Operation, code: ErrorCode = 'PAYMENT_001', message?: string) => {
+    const parts = await Promise.all(
+      rails.filter((r) => r.supports(operation)).map((r) => partOf(r, operation)),
+    );
+    return new ApiError(code, message ?? `payment required: ${parts.map((p) => p.offer).join(' or ')}`, {
+      headers: Object.assign({ ...NO_STORE }, ...parts.map((p) => p.headers)),
+      extra: Object.assign({}, ...parts.map((p) => p.body)),
+    });
   };
 
   return {
     rails,
     paymentRequired,
     async handle(call) {
-      const rail = rails.find((r) => r.carriesCredential(call.request));
-      if (!rail) throw paymentRequired(call.operation);
+      const rail = rails.find((r) => r.supports(call.operation) && r.takes(call));
+      if (!rail) throw await paymentRequired(call.operation);
       return rail.pay({ ...call, price: priceOf(call.operation.id) });
+    },
+    async identify(request) {
+      for (const rail of rails) {
+        const principal = await rail.identify?.(request);
+        if (principal) return principal;
+      }
+      return undefined;
     },
     async close() {
       await Promise.all(rails.map((rail) => rail.close()));

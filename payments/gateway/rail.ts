@@ -1,9 +1,9 @@
 /**
- * A payment rail (x402, MPP): what it adds to a 402 challenge, whether a request carries its
- * credential, and how it runs a paid call. Rails register with the gateway, which builds the offer
- * from whatever is registered.
+ * A payment rail (x402, MPP): what it adds to a 402 challenge, whether a call is its to handle, and how
+ * it runs a paid call. Rails register with the gateway, which builds the offer from whatever rails
+ * support the operation.
  */
-import type { Principal } from '../../src/domain/principal.ts';
+import type { AgentPrincipal, Principal } from '../../src/domain/principal.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { OperationRequest, OperationResponse } from '../../src/pipeline/execute-operation.ts';
 import type { Services } from '../../src/services.ts';
@@ -16,6 +16,8 @@ export interface ChallengePart {
   body: Record<string, unknown>;
   /** One phrase of the PAYMENT_001 message, e.g. "$2.25 USDC (x402)". */
   offer: string;
+  /** Until when the part may be reused (challenges that expire); undefined: forever. */
+  validUntilMs?: number;
 }
 
 export interface PaidCall {
@@ -32,11 +34,14 @@ export interface PaidCall {
 
 export interface PaymentRail {
   name: 'x402' | 'mpp';
-  /** Pure: no database or network call. */
-  challenge(operation: Operation, price: Price): ChallengePart;
-  /** Whether the request carries a credential for this rail. */
-  carriesCredential(request: OperationRequest): boolean;
+  supports(operation: Operation): boolean;
+  /** No database or network call. */
+  challenge(operation: Operation, price: Price): Promise<ChallengePart>;
+  /** Whether this rail takes the call (it carries the rail's credential, or an identity it serves). */
+  takes(call: Omit<PaidCall, 'price'>): boolean;
   pay(call: PaidCall): Promise<OperationResponse>;
+  /** The agent a request proves to be without paying (for balance-style operations). */
+  identify?(request: OperationRequest): Promise<AgentPrincipal | undefined>;
   /** Stops background work (reconcilers). */
   close(): Promise<void>;
 }

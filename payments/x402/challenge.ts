@@ -6,7 +6,7 @@ import { encodePaymentRequiredHeader } from '@x402/core/http';
 import type { PaymentRequired, PaymentRequirements } from '@x402/core/types';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { ChallengePart } from '../gateway/rail.ts';
-import { formatUsdc, type Price } from '../pricing.ts';
+import { formatUsdc, type Price, x402Amount } from '../pricing.ts';
 import type { X402Config } from './config.ts';
 
 export function paymentRequirements(config: X402Config, price: Price): PaymentRequirements {
@@ -14,7 +14,7 @@ export function paymentRequirements(config: X402Config, price: Price): PaymentRe
     scheme: 'exact',
     network: config.network.id,
     asset: config.asset,
-    amount: price.x402Atomic.toString(),
+    amount: x402Amount(price).toString(),
     payTo: config.payTo,
     maxTimeoutSeconds: config.maxTimeoutSeconds,
     extra: { name: config.assetName, version: config.assetVersion },
@@ -57,7 +57,7 @@ export function x402Challenge(
         network: config.network.id,
         asset: isUsdc ? 'USDC' : config.asset,
         asset_address: config.asset,
-        amount: formatUsdc(price.x402Atomic),
+        amount: formatUsdc(x402Amount(price)),
         amount_atomic: requirements.amount,
         receiver: config.payTo,
         resource: `${operation.method} ${operation.path}`,
@@ -65,6 +65,6 @@ export function x402Challenge(
         ...(error ? { error } : {}),
       },
     },
-    offer: `$${formatUsdc(price.x402Atomic)} ${isUsdc ? 'USDC' : 'of the asset'} (x402)`,
+    offer: `$${formatUsdc(x402Amount(price))} ${isUsdc ? 'USDC' : 'of the asset'} (x402)`,
   };
 }

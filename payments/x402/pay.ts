@@ -11,6 +11,7 @@ import { requestHash, validateIdempotencyKey } from '../../src/pipeline/idempote
 import { runHandler } from '../../src/pipeline/run-handler.ts';
 import type { PaidCall } from '../gateway/rail.ts';
 import { upsertIdentity } from '../identities.ts';
+import { x402Amount } from '../pricing.ts';
 import {
   type AuthorizationRow,
   findByIdempotencyKey,
@@ -139,7 +140,7 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
             nonce,
             payloadHash: signed,
             payloadSealed: services.sealer.seal(JSON.stringify({ payload: decoded.payload, requirements })),
-            amountAtomic: call.price.x402Atomic,
+            amountAtomic: x402Amount(call.price),
             payTo: config.payTo,
             validBefore: Number(authorization.validBefore),
             operationId: call.operation.id,

@@ -5,6 +5,7 @@
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { Services } from '../../src/services.ts';
 import type { PaymentRail } from '../gateway/rail.ts';
+import { PRICES } from '../pricing.ts';
 import { x402Challenge } from './challenge.ts';
 import type { X402Config } from './config.ts';
 import { paymentHeaderOf } from './decode-payment.ts';
@@ -49,8 +50,9 @@ export function createX402Rail(
     name: 'x402',
     deps,
     reconciler,
-    challenge: (operation, price) => x402Challenge(config, operation, price, publicUrl),
-    carriesCredential: (request) => paymentHeaderOf(request.header) !== undefined,
+    supports: (operation) => operation.payable === true && PRICES[operation.id]?.x402Atomic !== undefined,
+    challenge: async (operation, price) => x402Challenge(config, operation, price, publicUrl),
+    takes: (call) => paymentHeaderOf(call.request.header) !== undefined,
     pay: (call) => payWithX402(deps, call),
     close: () => reconciler.stop(),
   };

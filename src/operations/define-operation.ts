@@ -50,7 +50,15 @@ export interface OperationContext {
    * Set when an agent pays for this call. `settlesAfterCommit`: the money moves only after the handler's
    * transaction commits, so what it creates must stay inactive until the payment is final.
    */
-  payment?: { rail: 'x402' | 'mpp'; settlesAfterCommit: boolean };
+  payment?: {
+    rail: 'x402' | 'mpp';
+    settlesAfterCommit: boolean;
+    /** The money movement already made (a PaymentIntent id) and its payments row. */
+    reference?: string;
+    paymentId?: string;
+  };
+  /** The id the created resource must take, when the caller needs to know it in advance (a ledger entry). */
+  newId?: string;
 }
 
 export interface OperationDefinition<I extends z.ZodObject, O extends z.ZodType> {
@@ -63,6 +71,11 @@ export interface OperationDefinition<I extends z.ZodObject, O extends z.ZodType>
   scope: RequiredScope;
   /** Agents may pay (x402 / MPP) instead of presenting an API key. */
   payable?: boolean;
+  /**
+   * Agents may call it without a key by proving who they are with a payment credential (no charge):
+   * the principal is then that agent identity.
+   */
+  agentProof?: boolean;
   /** Honours the Idempotency-Key header. */
   idempotency?: 'optional';
   rateLimit?: RateLimitClass;

@@ -6,6 +6,10 @@ import { auditList } from './audit/list.ts';
 import { campaignsCreate } from './campaigns/create.ts';
 import { campaignsGet } from './campaigns/get.ts';
 import { campaignsList } from './campaigns/list.ts';
+import { creditsBalance } from './credits/balance.ts';
+import { creditsHistory } from './credits/history.ts';
+import { creditsPurchase } from './credits/purchase.ts';
+import { creditsRefund } from './credits/refund.ts';
 import type { Operation } from './define-operation.ts';
 import { keysCreate } from './keys/create.ts';
 import { keysList } from './keys/list.ts';
@@ -25,4 +29,8 @@ export const operations: readonly Operation[] = [
   campaignsCreate,
   campaignsGet,
   auditList,
+  creditsBalance,
+  creditsHistory,
+  creditsPurchase,
+  creditsRefund,
 ];

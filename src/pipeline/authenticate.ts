@@ -38,8 +38,13 @@ export async function authenticate(
 ): Promise<Principal> {
   if (authorization === undefined || authorization.trim() === '') return { kind: 'anonymous' };
   const match = /^(\S+)\s+(\S+)\s*$/.exec(authorization.trim());
+  // A payment credential is not an identity by itself: the payment rails read it.
+  if (match && (match[1] as string).toLowerCase() === 'payment') return { kind: 'anonymous' };
   if (!match || (match[1] as string).toLowerCase() !== 'bearer') {
-    throw unauthorized('AUTH_001', 'unsupported Authorization header: use Bearer is_live_…');
+    throw unauthorized(
+      'AUTH_001',
+      'unsupported Authorization header: use Bearer is_live_… (or Payment for MPP)',
+    );
   }
   const token = match[2] as string;
   if (!API_KEY_PATTERN.test(token)) throw unauthorized('APIKEY_001', 'invalid API key format');

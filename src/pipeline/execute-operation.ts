@@ -57,7 +57,7 @@ export async function executeOperation(
   const now = services.clock();
   let claim: IdempotencyClaim | undefined;
   try {
-    const principal = await authenticate(services, request.header('authorization'), now).catch(
+    let principal: Principal = await authenticate(services, request.header('authorization'), now).catch(
       async (error: unknown) => {
         // Failed attempts count against the caller's address, so keys cannot be guessed at full speed.
         await enforceRateLimit(services.rateLimits, `ip:${request.ip}`, undefined, now.getTime());
@@ -70,6 +70,11 @@ export async function executeOperation(
       operation.rateLimit,
       now.getTime(),
     );
+    const proven =
+      operation.agentProof && principal.kind === 'anonymous' && services.payments
+        ? await services.payments.identify(request)
+        : undefined;
+    if (proven) principal = proven;
     const paying = operation.payable === true && services.payments !== undefined && paysPerCall(principal);
     if (!paying) checkAccess(operation, principal);
     const input = validateInput(operation, request);

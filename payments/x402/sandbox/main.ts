@@ -8,7 +8,7 @@ import { EnvError, parseEnv } from '../../../src/env.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { startServer } from '../../../src/server.ts';
 import { createServices } from '../../../src/services.ts';
-import { formatUsdc, priceOf } from '../../pricing.ts';
+import { formatUsdc, priceOf, x402Amount } from '../../pricing.ts';
 import { type LocalChain, newPayer, startLocalChain } from '../chain/local-chain.ts';
 
 /** 100 USDC (6 decimals): enough for 44 campaigns at $2.25. */
@@ -59,7 +59,7 @@ async function main(chain: LocalChain): Promise<void> {
     (boot.firstKey
       ? 'the one in IRIS_BOOTSTRAP_API_KEY'
       : `created on an earlier start in ${env.IRIS_DATA_DIR}`);
-  const price = formatUsdc(priceOf('campaigns.create').x402Atomic);
+  const price = formatUsdc(x402Amount(priceOf('campaigns.create')));
   process.stdout.write(
     [
       '',

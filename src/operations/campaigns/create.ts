@@ -27,6 +27,7 @@ export const campaignsCreate = defineOperation({
     const [row] = await ctx.db
       .insert(campaigns)
       .values({
+        ...(ctx.newId ? { id: ctx.newId } : {}),
         userId: userIdOf(ctx.principal),
         agentIdentityId: agentIdentityOf(ctx.principal),
         name: input.name,
@@ -38,8 +39,8 @@ export const campaignsCreate = defineOperation({
         maxResults: input.max_results,
         outreachChannels: input.outreach_channels,
         followupDays: input.followup_days,
-        // A paid campaign exists only once its payment settles; until then nobody can see or run it.
-        status: ctx.payment?.settlesAfterCommit ? 'pending_payment' : input.status,
+        // A paid campaign runs at once, unless its money moves after this commit: then nobody sees it until it does.
+        status: ctx.payment ? (ctx.payment.settlesAfterCommit ? 'pending_payment' : 'active') : input.status,
         createdAt: ctx.now,
         updatedAt: ctx.now,
       })

@@ -1,0 +1,78 @@
+/**
+ * A payable call on the MPP rail. Credit packs are bought with a credential for their price. Campaigns
+ * are paid with a credit when the caller's identity (its agent key, or the payment token of its
+ * credential) has one; otherwise a credential for the campaign price pays directly; otherwise 402
+ * PAYMENT_005 says how to buy credits.
+ */
+import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
+import type { PaidCall } from '../gateway/rail.ts';
+import { payWithCredential } from './charged-call.ts';
+import { type MppCredential, mppHeaderOf, readCredential } from './credential.ts';
+import { identityOfSpt } from './identity.ts';
+import type { MppDeps } from './mpp-deps.ts';
+import { PACKS, packOf } from './packs.ts';
+import { campaignPurchase, packPurchase } from './purchases.ts';
+import { credentialRefused, unknownPack } from './responses.ts';
+import { spendCredit } from './spend-credit.ts';
+
+function credentialOf(deps: MppDeps, call: PaidCall): MppCredential | undefined {
+  const header = mppHeaderOf(call.request.header);
+  if (!header) return undefined;
+  const read = readCredential(header, deps.config.secretKey);
+  if (!read.ok) throw credentialRefused(read.reason);
+  return read.credential;
+}
+
+async function challenge(call: PaidCall, code?: 'PAYMENT_005', message?: string): Promise<never> {
+  const gateway = call.services.payments;
+  if (!gateway) throw new Error('payment gateway missing');
+  throw await gateway.paymentRequired(call.operation, code, message);
+}
+
+export async function payWithMpp(deps: MppDeps, call: PaidCall): Promise<OperationResponse> {
+  if (call.operation.id === 'credits.purchase') {
+    const pack = (call.input as { pack: string }).pack;
+    if (!packOf(pack)) throw unknownPack(pack, Object.keys(PACKS));
+    const credential = credentialOf(deps, call);
+    if (!credential) return challenge(call);
+    return payWithCredential(
+      deps,
+      call,
+      credential,
+      packPurchase(deps, call.operation, call.request.requestId),
+    );
+  }
+
+  const credential = credentialOf(deps, call);
+  const keyIdentity = call.principal.kind === 'key' ? call.principal.agentIdentityId : null;
+  const identityId =
+    keyIdentity ?? (credential ? await identityOfSpt(deps.services.db, credential.sptHash) : undefined);
+  if (identityId) {
+    const paid = await spendCredit(deps, call, identityId);
+    if (paid) return paid;
+  }
+  if (credential) {
+    return payWithCredential(
+      deps,
+      call,
+      credential,
+      campaignPurchase(deps, call.operation, call.input, call.request.requestId, call.now),
+    );
+  }
+  return challenge(
+    call,
+    'PAYMENT_005',
+    'insufficient credit balance - purchase a credit pack via POST /agent/credits, or pay for this call with a credential from the challenge',
+  );
+}
+
+/** The agent an MPP credential proves (its payment token is bound to an identity), without charging it. */
+export async function identifyByCredential(
+  deps: MppDeps,
+  header: string | undefined,
+): Promise<string | undefined> {
+  if (!header) return undefined;
+  const read = readCredential(header, deps.config.secretKey);
+  if (!read.ok) throw credentialRefused(read.reason);
+  return identityOfSpt(deps.services.db, read.credential.sptHash);
+}

@@ -1,0 +1,97 @@
+/**
+ * Paying for a campaign with a credit: the debit is booked first (the balance can never go below zero,
+ * so of N parallel requests exactly `balance` get through), then the campaign is created with the id
+ * the debit names; if that fails the credit comes back as a refund entry, never an edit.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentPrincipal } from '../../src/domain/principal.ts';
+import { AGENT_SCOPES } from '../../src/domain/principal.ts';
+import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
+import { runHandler } from '../../src/pipeline/run-handler.ts';
+import { enqueueCampaignRun } from '../activate-campaign.ts';
+import type { PaidCall } from '../gateway/rail.ts';
+import { InsufficientCredits, postEntry } from '../ledger/ledger.ts';
+import type { MppDeps } from './mpp-deps.ts';
+
+export function agentPrincipalOf(deps: Pick<MppDeps, 'services'>, identityId: string): AgentPrincipal {
+  return { kind: 'agent', userId: deps.services.systemUserId, identityId, scopes: AGENT_SCOPES };
+}
+
+export const debitReference = (campaignId: string) => `campaign:${campaignId}:debit`;
+export const refundReference = (campaignId: string) => `campaign:${campaignId}:refund`;
+
+/** Gives a debited credit back (idempotent: one refund per debit). */
+export async function refundDebit(
+  deps: MppDeps,
+  identityId: string,
+  campaignId: string,
+  debitEntryId: string,
+  reason: string,
+): Promise<void> {
+  await deps.services.db.transaction((tx) =>
+    postEntry(tx, {
+      identityId,
+      kind: 'refund',
+      credits: 1,
+      reference: refundReference(campaignId),
+      campaignId,
+      reversesEntryId: debitEntryId,
+      metadata: { reason },
+      at: deps.services.clock(),
+    }),
+  );
+}
+
+/** Undefined when the identity has no credit left. */
+export async function spendCredit(
+  deps: MppDeps,
+  call: PaidCall,
+  identityId: string,
+): Promise<OperationResponse | undefined> {
+  const campaignId = randomUUID();
+  let debit: Awaited<ReturnType<typeof postEntry>>;
+  try {
+    debit = await deps.services.db.transaction((tx) =>
+      postEntry(tx, {
+        identityId,
+        kind: 'debit',
+        credits: -1,
+        reference: debitReference(campaignId),
+        campaignId,
+        metadata: { operation: call.operation.id, request_id: call.request.requestId },
+        at: call.now,
+      }),
+    );
+  } catch (error) {
+    if (error instanceof InsufficientCredits) return undefined;
+    throw error;
+  }
+  try {
+    const run = await runHandler(
+      deps.services,
+      call.operation,
+      call.input,
+      {
+        principal: agentPrincipalOf(deps, identityId),
+        requestId: call.request.requestId,
+        services: deps.services,
+        now: call.now,
+        payment: { rail: 'mpp', settlesAfterCommit: false, reference: debitReference(campaignId) },
+        newId: campaignId,
+      },
+      { after: (tx) => enqueueCampaignRun(tx, campaignId) },
+    );
+    const body = run.response.body as Record<string, unknown>;
+    return {
+      status: run.response.status,
+      headers: run.response.headers,
+      body: {
+        ...body,
+        meta: { payment: { rail: 'mpp', credits_spent: 1, balance: debit.balance, identity_id: identityId } },
+      },
+    };
+  } catch (error) {
+    await refundDebit(deps, identityId, campaignId, debit.entry.id, 'campaign creation failed');
+    throw error;
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * A local HTTP server that answers the Stripe API endpoints iris and mppx call — PaymentIntents
+ * (create with confirm, retrieve, list) and Refunds — the way Stripe does: form-encoded bodies,
+ * idempotency keys replayed with `Idempotent-Replayed: true` (or refused when the parameters differ),
+ * card declines for tokens containing "decline". Records every request for assertions.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface StripeRequest {
+  method: string;
+  path: string;
+  idempotencyKey?: string;
+  params: Record<string, string>;
+}
+
+export interface StripeServer {
+  url: string;
+  requests: StripeRequest[];
+  paymentIntents: Map<string, Record<string, unknown>>;
+  refunds: Map<string, Record<string, unknown>>;
+  /** When set, the next matching requests fail with 500 (simulating an outage) — count down. */
+  failNext: { paymentIntents: number };
+  close(): Promise<void>;
+}
+
+function id(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('hex')}`;
+}
+
+/** Stripe's bracket notation (`metadata[a]=b`) flattened into a record of strings. */
+function parseForm(body: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(body)) params[key] = value;
+  return params;
+}
+
+function nested(params: Record<string, string>, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) {
+    const match = new RegExp(`^${prefix}\\[([^\\]]+)\\]$`).exec(key);
+    if (match?.[1]) out[match[1]] = value;
+  }
+  return out;
+}
+
+export async function startStripeServer(): Promise<StripeServer> {
+  const requests: StripeRequest[] = [];
+  const paymentIntents = new Map<string, Record<string, unknown>>();
+  const refunds = new Map<string, Record<string, unknown>>();
+  const idempotent = new Map<string, { fingerprint: string; status: number; body: unknown }>();
+  const failNext = { paymentIntents: 0 };
+
+  const send = (res: ServerResponse, status: number, body: unknown, replayed = false) => {
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('request-id', id('req'));
+    if (replayed) res.setHeader('idempotent-replayed', 'true');
+    res.end(JSON.stringify(body));
+  };
+  const error = (status: number, type: string, message: string, extra: Record<string, unknown> = {}) => ({
+    status,
+    body: { error: { type, message, ...extra } },
+  });
+
+  const createPaymentIntent = (params: Record<string, string>) => {
+    if (failNext.paymentIntents > 0) {
+      failNext.paymentIntents -= 1;
+      return error(500, 'api_error', 'Stripe is having a moment');
+    }
+    const amount = Number(params.amount);
+    if (!Number.isInteger(amount) || amount <= 0)
+      return error(400, 'invalid_request_error', 'Invalid amount');
+    const token = params.shared_payment_granted_token ?? params.payment_method ?? '';
+    if (!token) return error(400, 'invalid_request_error', 'Missing payment method');
+    const intent: Record<string, unknown> = {
+      id: id('pi'),
+      object: 'payment_intent',
+      amount,
+      amount_received: amount,
+      currency: params.currency ?? 'usd',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      metadata: nested(params, 'metadata'),
+      // The card behind a token: stable per token family (`spt_<card>_<n>`), as Stripe's would be.
+      payment_method: `pm_${createHash('sha256').update(token.split('_').slice(0, 2).join('_')).digest('hex').slice(0, 24)}`,
+      status: 'succeeded',
+    };
+    if (token.includes('decline')) {
+      intent.status = 'requires_payment_method';
+      paymentIntents.set(intent.id as string, intent);
+      return error(402, 'card_error', 'Your card was declined.', {
+        code: 'card_declined',
+        decline_code: 'generic_decline',
+        payment_intent: intent,
+      });
+    }
+    paymentIntents.set(intent.id as string, intent);
+    return { status: 200, body: intent };
+  };
+
+  const createRefund = (params: Record<string, string>) => {
+    const intent = paymentIntents.get(params.payment_intent ?? '');
+    if (!intent || intent.status !== 'succeeded')
+      return error(400, 'invalid_request_error', 'No such payment_intent');
+    const refunded = [...refunds.values()]
+      .filter((r) => r.payment_intent === intent.id)
+      .reduce((sum, r) => sum + Number(r.amount), 0);
+    const amount = params.amount ? Number(params.amount) : Number(intent.amount) - refunded;
+    if (amount <= 0 || refunded + amount > Number(intent.amount)) {
+      return error(400, 'invalid_request_error', 'Refund exceeds the charge', {
+        code: 'charge_already_refunded',
+      });
+    }
+    const refund = {
+      id: id('re'),
+      object: 'refund',
+      amount,
+      currency: intent.currency,
+      payment_intent: intent.id,
+      metadata: nested(params, 'metadata'),
+      status: 'succeeded',
+      created: Math.floor(Date.now() / 1000),
+    };
+    refunds.set(refund.id, refund);
+    return { status: 200, body: refund };
+  };
+
+  const route = (method: string, path: string, params: Record<string, string>) => {
+    if (method === 'POST' && path === '/v1/payment_intents') return createPaymentIntent(params);
+    if (method === 'POST' && path === '/v1/refunds') return createRefund(params);
+    const intentMatch = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
+    if (method === 'GET' && intentMatch) {
+      const intent = paymentIntents.get(intentMatch[1] as string);
+      return intent
+        ? { status: 200, body: intent }
+        : error(404, 'invalid_request_error', 'No such payment_intent');
+    }
+    if (method === 'GET' && path === '/v1/payment_intents') {
+      const since = Number(params['created[gte]'] ?? 0);
+      const data = [...paymentIntents.values()].filter((pi) => Number(pi.created) >= since).reverse();
+      const limit = Number(params.limit ?? 10);
+      return {
+        status: 200,
+        body: { object: 'list', data: data.slice(0, limit), has_more: data.length > limit, url: path },
+      };
+    }
+    return error(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path})`);
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://stripe.local');
+      const params = req.method === 'GET' ? parseForm(url.search.slice(1)) : parseForm(body);
+      const key = req.headers['idempotency-key'] as string | undefined;
+      requests.push({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        params,
+        ...(key ? { idempotencyKey: key } : {}),
+      });
+      if (
+        !req.headers.authorization?.startsWith('Bearer sk_') &&
+        !req.headers.authorization?.startsWith('Basic ')
+      ) {
+        send(res, 401, { error: { type: 'invalid_request_error', message: 'No API key provided' } });
+        return;
+      }
+      if (key && req.method === 'POST') {
+        const fingerprint = `${url.pathname} ${JSON.stringify(params)}`;
+        const seen = idempotent.get(key);
+        if (seen) {
+          if (seen.fingerprint !== fingerprint) {
+            send(res, 400, {
+              error: {
+                type: 'idempotency_error',
+                message:
+                  'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+              },
+            });
+            return;
+          }
+          send(res, seen.status, seen.body, true);
+          return;
+        }
+        const result = route(req.method, url.pathname, params);
+        if (result.status < 500) idempotent.set(key, { fingerprint, ...result });
+        send(res, result.status, result.body);
+        return;
+      }
+      const result = route(req.method ?? 'GET', url.pathname, params);
+      send(res, result.status, result.body);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    paymentIntents,
+    refunds,
+    failNext,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
