@@ -54,3 +54,9 @@ export async function createKey(
   if (response.status !== 201) throw new Error(`key creation failed: ${response.status} ${response.text}`);
   return { key: response.body.data.key, id: response.body.data.id };
 }
+
+/** A fetch response's JSON, for tests to inspect freely. */
+// biome-ignore lint/suspicious/noExplicitAny: test bodies are inspected freely
+export async function jsonOf(response: Response): Promise<any> {
+  return response.json();
+}

@@ -102,8 +102,7 @@ export async function startStripeServer(): Promise<StripeServer> {
 
   const createRefund = (params: Record<string, string>) => {
     const intent = paymentIntents.get(params.payment_intent ?? '');
-    if (!intent || intent.status !== 'succeeded')
-      return error(400, 'invalid_request_error', 'No such payment_intent');
+    if (intent?.status !== 'succeeded') return error(400, 'invalid_request_error', 'No such payment_intent');
     const refunded = [...refunds.values()]
       .filter((r) => r.payment_intent === intent.id)
       .reduce((sum, r) => sum + Number(r.amount), 0);

@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { Receipt } from 'mppx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaigns } from '../../db/schema.ts';
-import { api } from '../helpers/api.ts';
+import { api, jsonOf } from '../helpers/api.ts';
 import { type MppServer, mppClient, newToken, startMppServer } from '../helpers/mpp-server.ts';
 
 let mpp: MppServer;
@@ -71,7 +71,7 @@ describe('credit packs', () => {
     const card = `card${++ip}`;
     const client = mppClient(() => newToken(card));
     const bought = await post(client, '/agent/credits', { pack: 'pack_5' });
-    const body = await bought.json();
+    const body = await jsonOf(bought);
     expect(bought.status, JSON.stringify(body)).toBe(201);
     expect(body.data).toEqual({ balance: 5, credits_added: 5, pack: 'pack_5' });
     const receipt = Receipt.deserialize(bought.headers.get('payment-receipt') ?? '');
@@ -121,7 +121,7 @@ describe('credit packs', () => {
   it('pays a campaign directly with a credential for its price when there are no credits', async () => {
     const client = mppClient(() => newToken(`direct${++ip}`));
     const response = await post(client, '/campaigns', campaign);
-    const body = await response.json();
+    const body = await jsonOf(response);
     expect(response.status, JSON.stringify(body)).toBe(201);
     expect(body.data.status).toBe('active');
     expect(body.meta.payment).toMatchObject({ rail: 'mpp' });
@@ -134,7 +134,7 @@ describe('credit packs', () => {
   it('answers a declined card with 402 BILLING_004 and books nothing', async () => {
     const client = mppClient(() => newToken('decline'));
     const response = await post(client, '/agent/credits', { pack: 'pack_5' });
-    const body = await response.json();
+    const body = await jsonOf(response);
     expect(response.status).toBe(402);
     expect(body.error.code).toBe('BILLING_004');
   });
