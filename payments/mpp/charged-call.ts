@@ -17,6 +17,7 @@ import type { MppCredential } from './credential.ts';
 import { bindSpt } from './identity.ts';
 import type { MppDeps } from './mpp-deps.ts';
 import {
+  bookingPending,
   cardDeclined,
   chargeInProgress,
   credentialRefused,
@@ -87,7 +88,11 @@ export async function failCharge(
   });
 }
 
-/** Charges a reserved credential and concludes: the applied response, or the error to answer. */
+/**
+ * Charges a reserved credential and concludes: the applied response, or the error to answer. A failure
+ * is only believed once Stripe confirms no PaymentIntent of this charge succeeded; a charge whose
+ * booking fails stays `charged` and the reconciler books it.
+ */
 export async function chargeAndApply(
   deps: MppDeps,
   purchase: ChargedPurchase,
@@ -102,16 +107,36 @@ export async function chargeAndApply(
     identityId: charge.identityId ?? '',
     operationId: charge.operationId,
   });
+  let receipt: Receipt.Receipt;
   if (outcome.ok) {
-    await updateCharge(deps.services.db, charge.id, {
-      state: 'charged',
-      paymentIntentId: outcome.paymentIntentId,
-    });
-    return applyCharge(deps, purchase, charge, outcome.receipt);
+    receipt = outcome.receipt;
+  } else if (outcome.kind === 'declined') {
+    await failCharge(deps, purchase, charge, 'BILLING_004');
+    throw cardDeclined();
+  } else {
+    const found = await lookupCharge(deps, charge).catch(() => undefined);
+    if (found?.found === 'failed') {
+      await failCharge(deps, purchase, charge, 'BILLING_004');
+      throw cardDeclined();
+    }
+    if (found?.found !== 'succeeded') {
+      if (found === undefined || outcome.kind === 'uncertain') throw stripeUnreachable();
+      await failCharge(deps, purchase, charge, 'PAYMENT_003');
+      throw credentialRefused(outcome.reason);
+    }
+    receipt = receiptOf(found.paymentIntentId);
   }
-  if (outcome.kind === 'uncertain') throw stripeUnreachable();
-  await failCharge(deps, purchase, charge, outcome.kind === 'declined' ? 'BILLING_004' : 'PAYMENT_003');
-  throw outcome.kind === 'declined' ? cardDeclined() : credentialRefused(outcome.reason);
+  await updateCharge(deps.services.db, charge.id, { state: 'charged', paymentIntentId: receipt.reference });
+  try {
+    return await applyCharge(deps, purchase, charge, receipt);
+  } catch (error) {
+    deps.services.logger.error('mpp booking failed after the charge; the reconciler will book it', {
+      chargeId: charge.id,
+      paymentIntent: receipt.reference,
+      error: String(error),
+    });
+    throw bookingPending();
+  }
 }
 
 /** A receipt for a charge found later through Stripe rather than returned by mppx. */

@@ -49,3 +49,11 @@ export function credentialReused(): ApiError {
     'this payment credential was already used for a different request; get a new challenge',
   );
 }
+
+export function bookingPending(): ApiError {
+  return new ApiError(
+    'SERVER_009',
+    'the payment went through but booking it failed; it is booked automatically - resend the same request shortly for the result',
+    { headers: { 'Retry-After': '5', ...NO_STORE } },
+  );
+}

@@ -20,8 +20,12 @@ export interface StripeServer {
   requests: StripeRequest[];
   paymentIntents: Map<string, Record<string, unknown>>;
   refunds: Map<string, Record<string, unknown>>;
-  /** When set, the next matching requests fail with 500 (simulating an outage) — count down. */
-  failNext: { paymentIntents: number };
+  /**
+   * Failures to inject, counted down: `paymentIntents` fails before creating anything (an outage);
+   * `afterCreate` creates the PaymentIntent and then answers 500 (the answer is lost), and replays of
+   * its idempotency key get the same 500, as Stripe keeps the result of a request that started.
+   */
+  failNext: { paymentIntents: number; afterCreate: number };
   close(): Promise<void>;
 }
 
@@ -50,7 +54,7 @@ export async function startStripeServer(): Promise<StripeServer> {
   const paymentIntents = new Map<string, Record<string, unknown>>();
   const refunds = new Map<string, Record<string, unknown>>();
   const idempotent = new Map<string, { fingerprint: string; status: number; body: unknown }>();
-  const failNext = { paymentIntents: 0 };
+  const failNext = { paymentIntents: 0, afterCreate: 0 };
 
   const send = (res: ServerResponse, status: number, body: unknown, replayed = false) => {
     res.statusCode = status;
@@ -97,6 +101,10 @@ export async function startStripeServer(): Promise<StripeServer> {
       });
     }
     paymentIntents.set(intent.id as string, intent);
+    if (failNext.afterCreate > 0) {
+      failNext.afterCreate -= 1;
+      return { ...error(500, 'api_error', 'Stripe lost the answer'), keep: true };
+    }
     return { status: 200, body: intent };
   };
 
@@ -188,8 +196,13 @@ export async function startStripeServer(): Promise<StripeServer> {
           send(res, seen.status, seen.body, true);
           return;
         }
-        const result = route(req.method, url.pathname, params);
-        if (result.status < 500) idempotent.set(key, { fingerprint, ...result });
+        const result: { status: number; body: unknown; keep?: boolean } = route(
+          req.method,
+          url.pathname,
+          params,
+        );
+        if (result.status < 500 || result.keep)
+          idempotent.set(key, { fingerprint, status: result.status, body: result.body });
         send(res, result.status, result.body);
         return;
       }
