@@ -7,6 +7,7 @@
  */
 import { Receipt } from 'mppx';
 import type { Db } from '../../db/client.ts';
+import { ApiError } from '../../src/errors/api-error.ts';
 import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
 import { requestHash, type StoredResponse } from '../../src/pipeline/idempotency.ts';
 import type { PaidCall } from '../gateway/rail.ts';
@@ -154,9 +155,17 @@ async function answerFrom(
   purchase: ChargedPurchase,
   row: ChargeRow,
   hash: string,
+  keyIdentity: string | null,
   now: Date,
 ): Promise<OperationResponse> {
   if (row.requestHash !== hash) throw credentialReused();
+  // A replay answers with what the first request got (an agent key included): only to that identity.
+  if (keyIdentity && row.identityId !== keyIdentity) {
+    throw new ApiError(
+      'AUTH_002',
+      'this payment credential belongs to another agent identity than this API key',
+    );
+  }
   if (row.state === 'applied') {
     const stored = openResponse(deps, row);
     return { ...stored, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } };
@@ -229,10 +238,10 @@ export async function payWithCredential(
     );
   }
   const hash = requestHash({ operation: call.operation.id, input: call.input });
-  const existing = await findCharge(deps.services.db, credential.challengeId, credential.sptHash);
-  if (existing) return answerFrom(deps, purchase, existing, hash, call.now);
-
   const keyIdentity = call.principal.kind === 'key' ? call.principal.agentIdentityId : null;
+  const existing = await findCharge(deps.services.db, credential.challengeId, credential.sptHash);
+  if (existing) return answerFrom(deps, purchase, existing, hash, keyIdentity, call.now);
+
   let charge: ChargeRow;
   try {
     charge = await purchase.prepare(async (tx) => {
@@ -254,7 +263,7 @@ export async function payWithCredential(
     if (!(error instanceof ChargeTaken)) throw error;
     const other = await findCharge(deps.services.db, credential.challengeId, credential.sptHash);
     if (!other) throw chargeInProgress();
-    return answerFrom(deps, purchase, other, hash, call.now);
+    return answerFrom(deps, purchase, other, hash, keyIdentity, call.now);
   }
   return chargeAndApply(deps, purchase, charge, credential, scope);
 }

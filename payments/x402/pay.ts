@@ -44,6 +44,10 @@ async function resumeForRequest(
   hash: string,
 ): Promise<OperationResponse> {
   if (row.requestHash !== hash || row.operationId !== call.operation.id) throw authorizationReused();
+  // A replay answers with what the first request got (an agent key included): only to that identity.
+  if (call.principal.kind === 'key' && call.principal.agentIdentityId !== row.identityId) {
+    throw new ApiError('AUTH_002', 'this payment belongs to another agent identity than this API key');
+  }
   if (row.state === 'settled')
     return (await resumeRow(
       deps,
