@@ -19,10 +19,15 @@ const headers = () => ({ 'content-type': 'application/json', 'x-forwarded-for': 
 
 /** A credential for a fresh challenge of `path`, paying with `spt`, claiming any `source`. */
 async function craftCredential(path: string, body: unknown, spt: string, source?: string): Promise<string> {
-  const challenged = await api(mpp.server.url, 'POST', path, { body, headers: { 'x-forwarded-for': `10.7.1.${++ip}` } });
+  const challenged = await api(mpp.server.url, 'POST', path, {
+    body,
+    headers: { 'x-forwarded-for': `10.7.1.${++ip}` },
+  });
   expect(challenged.status).toBe(402);
   const challenge = Challenge.deserialize(challenged.headers.get('www-authenticate') ?? '');
-  return Credential.serialize(Credential.from({ challenge, payload: { spt }, ...(source ? { source } : {}) }));
+  return Credential.serialize(
+    Credential.from({ challenge, payload: { spt }, ...(source ? { source } : {}) }),
+  );
 }
 
 async function buyer(card: string) {
@@ -40,14 +45,20 @@ async function buyer(card: string) {
   });
   const body = await jsonOf(response);
   expect(response.status, JSON.stringify(body)).toBe(201);
-  return { credential, key: body.meta.payment.agent_api_key.key as string, identity: body.meta.payment.identity_id as string };
+  return {
+    credential,
+    key: body.meta.payment.agent_api_key.key as string,
+    identity: body.meta.payment.identity_id as string,
+  };
 }
 
 describe('MPP identities', () => {
   it('reads the balance with the purchase credential itself, charging nothing', async () => {
     const alice = await buyer('alice');
     const charges = mpp.stripe.requests.length;
-    const response = await api(mpp.server.url, 'GET', '/agent/credits', { headers: { authorization: alice.credential } });
+    const response = await api(mpp.server.url, 'GET', '/agent/credits', {
+      headers: { authorization: alice.credential },
+    });
     expect(response.status, response.text).toBe(200);
     expect(response.body.data).toEqual({ balance: 5, identity_id: alice.identity });
     expect(mpp.stripe.requests.length).toBe(charges);
@@ -55,7 +66,12 @@ describe('MPP identities', () => {
 
   it('ignores a forged source: a stranger neither reads nor spends the victim’s credits', async () => {
     const victim = await buyer('victim');
-    const forged = await craftCredential('/campaigns', { name: 'x', objective_type: 'product_promotion' }, newToken('mallory'), victim.identity);
+    const forged = await craftCredential(
+      '/campaigns',
+      { name: 'x', objective_type: 'product_promotion' },
+      newToken('mallory'),
+      victim.identity,
+    );
 
     const read = await api(mpp.server.url, 'GET', '/agent/credits', { headers: { authorization: forged } });
     expect(read.status).toBe(401);
@@ -77,7 +93,9 @@ describe('MPP identities', () => {
       ...decoded,
       challenge: { ...decoded.challenge, request: { ...(decoded.challenge.request as object), amount: '1' } },
     });
-    const response = await api(mpp.server.url, 'GET', '/agent/credits', { headers: { authorization: tampered } });
+    const response = await api(mpp.server.url, 'GET', '/agent/credits', {
+      headers: { authorization: tampered },
+    });
     expect(response.status).toBe(402);
     expect(response.body.error.code).toBe('PAYMENT_003');
   });
