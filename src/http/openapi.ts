@@ -3,6 +3,7 @@
  * operation's zod input, envelopes around its zod output, and every error response it can give.
  */
 import { z } from 'zod';
+import { PRICES } from '../../payments/pricing.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
 import { isMutation, type Operation, pathParams } from '../operations/define-operation.ts';
 
@@ -30,7 +31,11 @@ export function errorCodesOf(operation: Operation): ErrorCode[] {
   if (operation.scope !== 'none') codes.push('APIKEY_004');
   codes.push('RATE_001');
   if (operation.idempotency) codes.push('SERVER_016');
-  if (operation.payable) codes.push('PAYMENT_001', 'PAYMENT_002', 'PAYMENT_004', 'AUTH_002', 'SERVER_009');
+  if (operation.payable) {
+    if (PRICES[operation.id]?.x402Atomic !== undefined) codes.push('PAYMENT_002', 'PAYMENT_004');
+    codes.push('PAYMENT_001', 'PAYMENT_003', 'PAYMENT_005', 'BILLING_004', 'AUTH_002', 'SERVER_009');
+  }
+  if (operation.agentProof) codes.push('PAYMENT_003', 'AUTH_002');
   if (isMutation(operation)) codes.push('SERVER_011');
   codes.push(...(operation.errors ?? []), 'SERVER_001');
   return [...new Set(codes)];
@@ -95,6 +100,14 @@ function errorResponses(operation: Operation): Record<string, unknown> {
   return responses;
 }
 
+/** Who may call: an API key, and for agents an x402 payment and/or an MPP credential. */
+function securityOf(operation: Operation): Record<string, string[]>[] {
+  const security: Record<string, string[]>[] = [{ apiKey: [] }];
+  if (operation.payable && PRICES[operation.id]?.x402Atomic !== undefined) security.push({ x402: [] });
+  if (operation.payable || operation.agentProof) security.push({ mpp: [] });
+  return security;
+}
+
 function operationObject(operation: Operation): Record<string, unknown> {
   const inputSchema = toSchema(operation.input, 'input');
   const properties = (inputSchema.properties ?? {}) as Record<string, JsonSchema>;
@@ -149,7 +162,7 @@ function operationObject(operation: Operation): Record<string, unknown> {
     operationId: operation.id,
     summary: operation.summary,
     tags: [operation.id.split('.')[0]],
-    security: operation.payable ? [{ apiKey: [] }, { x402: [] }] : [{ apiKey: [] }],
+    security: securityOf(operation),
     'x-iris-scope': operation.scope,
     parameters,
     responses: {
@@ -251,6 +264,12 @@ export function openApiDocument(
           scheme: 'bearer',
           bearerFormat: 'is_live_…',
           description: 'Authorization: Bearer is_live_… — an API key with the scope the operation names',
+        },
+        mpp: {
+          type: 'http',
+          scheme: 'Payment',
+          description:
+            'MPP credential (Machine Payments Protocol, Stripe): Authorization: Payment <base64url>, or Payment-Authorization when Authorization carries an API key. Call without it to get the WWW-Authenticate: Payment challenge.',
         },
         x402: {
           type: 'apiKey',
