@@ -84,6 +84,8 @@ export const mppCharges = pgTable(
     sptHash: text('spt_hash').notNull(),
     operationId: text('operation_id').notNull(),
     requestHash: text('request_hash').notNull(),
+    /** Idempotency-Key of the paid call: a retry with a fresh credential finds this charge. */
+    idempotencyKey: text('idempotency_key'),
     /** The validated input of the paid call: what the reconciler needs to finish it. */
     input: jsonb('input').notNull(),
     amountCents: integer('amount_cents').notNull(),
@@ -99,5 +101,10 @@ export const mppCharges = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('mpp_charges_credential_key').on(t.challengeId, t.sptHash)],
+  (t) => [
+    uniqueIndex('mpp_charges_credential_key').on(t.challengeId, t.sptHash),
+    uniqueIndex('mpp_charges_idempotency_key')
+      .on(t.identityId, t.operationId, t.idempotencyKey)
+      .where(sql`idempotency_key is not null`),
+  ],
 );

@@ -22,6 +22,24 @@ export async function findCharge(
   return row;
 }
 
+export async function findChargeByIdempotencyKey(
+  db: Db,
+  key: { identityId: string; operationId: string; idempotencyKey: string },
+): Promise<ChargeRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(mppCharges)
+    .where(
+      and(
+        eq(mppCharges.identityId, key.identityId),
+        eq(mppCharges.operationId, key.operationId),
+        eq(mppCharges.idempotencyKey, key.idempotencyKey),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
 export async function reserveCharge(
   db: Db,
   values: Omit<typeof mppCharges.$inferInsert, 'id' | 'state' | 'createdAt' | 'updatedAt'>,

@@ -9,13 +9,20 @@ import { Receipt } from 'mppx';
 import type { Db } from '../../db/client.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
-import { requestHash, type StoredResponse } from '../../src/pipeline/idempotency.ts';
+import { requestHash, type StoredResponse, validateIdempotencyKey } from '../../src/pipeline/idempotency.ts';
 import type { PaidCall } from '../gateway/rail.ts';
 import { scopeOf } from './challenge.ts';
 import { chargeCredential } from './charge.ts';
-import { type ChargeRow, findCharge, reserveCharge, takeChargeLease, updateCharge } from './charge-store.ts';
+import {
+  type ChargeRow,
+  findCharge,
+  findChargeByIdempotencyKey,
+  reserveCharge,
+  takeChargeLease,
+  updateCharge,
+} from './charge-store.ts';
 import type { MppCredential } from './credential.ts';
-import { bindSpt } from './identity.ts';
+import { bindSpt, identityOfSpt } from './identity.ts';
 import type { MppDeps } from './mpp-deps.ts';
 import {
   bookingPending,
@@ -242,6 +249,22 @@ export async function payWithCredential(
   const existing = await findCharge(deps.services.db, credential.challengeId, credential.sptHash);
   if (existing) return answerFrom(deps, purchase, existing, hash, keyIdentity, call.now);
 
+  // A retry of a call whose answer was lost, with a fresh credential: answer from the first charge.
+  const idempotencyKey = call.request.header('idempotency-key');
+  if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
+  const byKey = async () => {
+    if (idempotencyKey === undefined) return undefined;
+    const identityId = keyIdentity ?? (await identityOfSpt(deps.services.db, credential.sptHash));
+    if (!identityId) return undefined;
+    return findChargeByIdempotencyKey(deps.services.db, {
+      identityId,
+      operationId: call.operation.id,
+      idempotencyKey,
+    });
+  };
+  const earlier = await byKey();
+  if (earlier) return answerFrom(deps, purchase, earlier, hash, keyIdentity, call.now);
+
   let charge: ChargeRow;
   try {
     charge = await purchase.prepare(async (tx) => {
@@ -251,6 +274,7 @@ export async function payWithCredential(
         sptHash: credential.sptHash,
         operationId: call.operation.id,
         requestHash: hash,
+        idempotencyKey: idempotencyKey ?? null,
         input: call.input as Record<string, unknown>,
         amountCents: call.price.mppCents,
         identityId,
@@ -261,7 +285,8 @@ export async function payWithCredential(
     });
   } catch (error) {
     if (!(error instanceof ChargeTaken)) throw error;
-    const other = await findCharge(deps.services.db, credential.challengeId, credential.sptHash);
+    const other =
+      (await findCharge(deps.services.db, credential.challengeId, credential.sptHash)) ?? (await byKey());
     if (!other) throw chargeInProgress();
     return answerFrom(deps, purchase, other, hash, keyIdentity, call.now);
   }

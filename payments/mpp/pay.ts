@@ -5,6 +5,13 @@
  * PAYMENT_005 says how to buy credits.
  */
 import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+  requestHash,
+  validateIdempotencyKey,
+} from '../../src/pipeline/idempotency.ts';
 import type { PaidCall } from '../gateway/rail.ts';
 import { payWithCredential } from './charged-call.ts';
 import { type MppCredential, mppHeaderOf, readCredential } from './credential.ts';
@@ -48,7 +55,7 @@ export async function payWithMpp(deps: MppDeps, call: PaidCall): Promise<Operati
   const identityId =
     keyIdentity ?? (credential ? await identityOfSpt(deps.services.db, credential.sptHash) : undefined);
   if (identityId) {
-    const paid = await spendCredit(deps, call, identityId);
+    const paid = await spendCreditOnce(deps, call, identityId);
     if (paid) return paid;
   }
   if (credential) {
@@ -64,6 +71,37 @@ export async function payWithMpp(deps: MppDeps, call: PaidCall): Promise<Operati
     'PAYMENT_005',
     'insufficient credit balance - purchase a credit pack via POST /agent/credits, or pay for this call with a credential from the challenge',
   );
+}
+
+/** Spends a credit, honouring Idempotency-Key per agent identity (the response stored with the campaign). */
+async function spendCreditOnce(
+  deps: MppDeps,
+  call: PaidCall,
+  identityId: string,
+): Promise<OperationResponse | undefined> {
+  const key = call.request.header('idempotency-key');
+  if (key === undefined) return spendCredit(deps, call, identityId);
+  const { db, sealer } = deps.services;
+  const claimed = await claimIdempotencyKey(
+    db,
+    sealer,
+    { principal: `agent:${identityId}`, operationId: call.operation.id, key: validateIdempotencyKey(key) },
+    requestHash(call.input),
+    call.now,
+  );
+  if (claimed.kind === 'replay') {
+    return { ...claimed.response, headers: { ...claimed.response.headers, 'Idempotent-Replayed': 'true' } };
+  }
+  try {
+    const paid = await spendCredit(deps, call, identityId, (tx, response) =>
+      completeIdempotencyKey(tx, sealer, claimed, response),
+    );
+    if (!paid) await releaseIdempotencyKey(db, claimed);
+    return paid;
+  } catch (error) {
+    await releaseIdempotencyKey(db, claimed);
+    throw error;
+  }
 }
 
 /** The agent an MPP credential proves (its payment token is bound to an identity), without charging it. */

@@ -4,9 +4,11 @@
  * the debit names; if that fails the credit comes back as a refund entry, never an edit.
  */
 import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/client.ts';
 import type { AgentPrincipal } from '../../src/domain/principal.ts';
 import { AGENT_SCOPES } from '../../src/domain/principal.ts';
 import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
+import type { StoredResponse } from '../../src/pipeline/idempotency.ts';
 import { runHandler } from '../../src/pipeline/run-handler.ts';
 import { enqueueCampaignRun } from '../activate-campaign.ts';
 import type { PaidCall } from '../gateway/rail.ts';
@@ -42,11 +44,15 @@ export async function refundDebit(
   );
 }
 
-/** Undefined when the identity has no credit left. */
+/**
+ * Undefined when the identity has no credit left. `inTransaction` runs in the campaign's transaction
+ * with the final response (an Idempotency-Key stored with the campaign).
+ */
 export async function spendCredit(
   deps: MppDeps,
   call: PaidCall,
   identityId: string,
+  inTransaction?: (tx: Db, response: StoredResponse) => Promise<void>,
 ): Promise<OperationResponse | undefined> {
   const campaignId = randomUUID();
   let debit: Awaited<ReturnType<typeof postEntry>>;
@@ -66,8 +72,9 @@ export async function spendCredit(
     if (error instanceof InsufficientCredits) return undefined;
     throw error;
   }
+  let response: StoredResponse | undefined;
   try {
-    const run = await runHandler(
+    await runHandler(
       deps.services,
       call.operation,
       call.input,
@@ -79,19 +86,27 @@ export async function spendCredit(
         payment: { rail: 'mpp', settlesAfterCommit: false, reference: debitReference(campaignId) },
         newId: campaignId,
       },
-      { after: (tx) => enqueueCampaignRun(tx, campaignId) },
-    );
-    const body = run.response.body as Record<string, unknown>;
-    return {
-      status: run.response.status,
-      headers: run.response.headers,
-      body: {
-        ...body,
-        meta: { payment: { rail: 'mpp', credits_spent: 1, balance: debit.balance, identity_id: identityId } },
+      {
+        after: async (tx, run) => {
+          await enqueueCampaignRun(tx, campaignId);
+          const body = run.response.body as Record<string, unknown>;
+          response = {
+            status: run.response.status,
+            headers: run.response.headers,
+            body: {
+              ...body,
+              meta: {
+                payment: { rail: 'mpp', credits_spent: 1, balance: debit.balance, identity_id: identityId },
+              },
+            },
+          };
+          if (inTransaction) await inTransaction(tx, response);
+        },
       },
-    };
+    );
   } catch (error) {
     await refundDebit(deps, identityId, campaignId, debit.entry.id, 'campaign creation failed');
     throw error;
   }
+  return response;
 }

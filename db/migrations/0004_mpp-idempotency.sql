@@ -1,0 +1,2 @@
+ALTER TABLE "mpp_charges" ADD COLUMN "idempotency_key" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "mpp_charges_idempotency_key" ON "mpp_charges" USING btree ("identity_id","operation_id","idempotency_key") WHERE idempotency_key is not null;
