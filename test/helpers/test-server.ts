@@ -18,6 +18,8 @@ export interface TestServer {
   ownerId: string;
   /** Moves the server's clock forward. */
   advance(ms: number): void;
+  /** Stops the server's clock where it is (timing-sensitive tests); `advance` still moves it. */
+  pause(): void;
   close(): Promise<void>;
 }
 
@@ -34,7 +36,8 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
   if (!boot.firstKey?.raw) throw new Error('bootstrap did not create a key');
   const services = await createServices(env, database, createLogger(env.LOG_LEVEL));
   let offsetMs = 0;
-  services.clock = () => new Date(Date.now() + offsetMs);
+  let pausedAt: number | undefined;
+  services.clock = () => new Date((pausedAt ?? Date.now()) + offsetMs);
   const server: RunningServer = await startServer(services, 0, '127.0.0.1');
   return {
     url: server.url,
@@ -44,6 +47,9 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
     ownerId: boot.firstKey.userId,
     advance(ms: number) {
       offsetMs += ms;
+    },
+    pause() {
+      pausedAt ??= Date.now();
     },
     close: () => server.close(),
   };
