@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-// The stdio MCP server `iris-mcp` is not built yet (see the MCP issue); fail loudly instead of hanging.
-process.stderr.write('iris-mcp: the stdio MCP server is not available in this build yet\n');
-process.exit(1);
+// The stdio MCP server `iris-mcp`: runs the TypeScript entry point through tsx.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../mcp/stdio.ts');

@@ -37,6 +37,8 @@ const EnvSchema = z.object({
   /** Largest JSON body accepted, in bytes (a 500-contact bulk import fits well within the default). */
   IRIS_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Host names /mcp accepts (DNS-rebinding protection), comma-separated, `*` for any. */
+  MCP_ALLOWED_HOSTS: optionalString,
 
   // x402 (USDC on Base). The rail is on when X402_PAY_TO is set.
   X402_NETWORK: z.enum(['eip155:8453', 'eip155:84532']).default('eip155:8453'),

@@ -3,6 +3,7 @@
  * documents (/health, /openapi.json, /llms.txt), and the iris envelope for 404s and stray errors.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { mcpRouter } from '../../mcp/mcp-router.ts';
 import { publicUrlOf } from '../env.ts';
 import { ApiError } from '../errors/api-error.ts';
 import type { Operation } from '../operations/define-operation.ts';
@@ -22,6 +23,8 @@ export function createApp(services: Services, operations: readonly Operation[] =
   app.set('trust proxy', 'loopback');
   app.use(requestFront());
   app.use(operationsRouter(services, operations));
+  // After the REST routes: /mcp is not a registry path, so REST requests never pass this layer.
+  app.use(mcpRouter(services, operations));
 
   const publicUrl = publicUrlOf(services.env);
   const openApiJson = JSON.stringify(openApiDocument(operations, publicUrl));

@@ -1,0 +1,237 @@
+/**
+ * MCP bench (`npx tsx bench/mcp/run.ts`): tools/call round trips per second against the same REST call on
+ * one real server (target ≥ 0.7× REST), then the server's RSS under sustained MCP load. The server is a
+ * child process (bench/mcp/server.ts) so its RSS is its own; load comes from autocannon in this process.
+ * BENCH_MCP_SECONDS (per side, default 9), BENCH_MCP_SUSTAIN_SECONDS (default 30), BENCH_MCP_CONNECTIONS
+ * (default 16), BENCH_MCP_KEYS (default 3000), DATABASE_URL (PostgreSQL instead of PGlite).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+
+const SECONDS = Number(process.env.BENCH_MCP_SECONDS ?? '9');
+const SUSTAIN_SECONDS = Number(process.env.BENCH_MCP_SUSTAIN_SECONDS ?? '30');
+const CONNECTIONS = Number(process.env.BENCH_MCP_CONNECTIONS ?? '16');
+const SLICE_SECONDS = 3;
+const TARGET_RATIO = 0.7;
+
+interface Ready {
+  url: string;
+  pid: number;
+  keys: string[];
+}
+
+interface Side {
+  name: string;
+  request: () => autocannon.Request;
+}
+
+interface Tally {
+  requests: number;
+  seconds: number;
+  p50: number[];
+  p99: number[];
+  failures: number;
+}
+
+async function startServer(): Promise<{ ready: Ready; child: ChildProcess }> {
+  const root = new URL('../../', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/mcp/server.ts'], {
+    cwd: root,
+    env: process.env,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const line = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { ready: JSON.parse(line) as Ready, child };
+}
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+function keyRotation(keys: readonly string[]) {
+  let next = 0;
+  return () => `Bearer ${keys[next++ % keys.length]}`;
+}
+
+function restSide(name: string, path: string, auth: () => string): Side {
+  return {
+    name,
+    request: () => ({
+      method: 'GET',
+      path,
+      setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: auth() } }),
+    }),
+  };
+}
+
+function mcpSide(
+  name: string,
+  tool: string,
+  args: Record<string, unknown>,
+  auth: () => string,
+  errors: { n: number },
+) {
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: tool, arguments: args },
+  });
+  return {
+    name,
+    request: (): autocannon.Request => ({
+      method: 'POST',
+      path: '/mcp',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-06-18',
+      },
+      setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: auth() } }),
+      onResponse: (_status: number, responseBody: string) => {
+        if (responseBody.includes('"isError":true')) errors.n += 1;
+      },
+    }),
+  };
+}
+
+async function slice(url: string, side: Side, seconds: number): Promise<autocannon.Result> {
+  return autocannon({ url, connections: CONNECTIONS, duration: seconds, requests: [side.request()] });
+}
+
+function add(tally: Tally, result: autocannon.Result, seconds: number): void {
+  tally.requests += result.requests.total;
+  tally.seconds += seconds;
+  tally.p50.push(result.latency.p50);
+  tally.p99.push(result.latency.p99);
+  tally.failures += result.non2xx + result.errors + result.timeouts;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** REST and MCP in alternating slices, so background noise hits both alike. */
+async function compare(url: string, rest: Side, mcp: Side, errors: { n: number }) {
+  await slice(url, rest, 1);
+  await slice(url, mcp, 1);
+  errors.n = 0;
+  const tallies = new Map<Side, Tally>([
+    [rest, { requests: 0, seconds: 0, p50: [], p99: [], failures: 0 }],
+    [mcp, { requests: 0, seconds: 0, p50: [], p99: [], failures: 0 }],
+  ]);
+  for (let done = 0; done < SECONDS; done += SLICE_SECONDS) {
+    for (const side of done % (2 * SLICE_SECONDS) === 0 ? [rest, mcp] : [mcp, rest]) {
+      add(tallies.get(side) as Tally, await slice(url, side, SLICE_SECONDS), SLICE_SECONDS);
+    }
+  }
+  const row = (side: Side) => {
+    const t = tallies.get(side) as Tally;
+    return {
+      name: side.name,
+      rps: t.requests / t.seconds,
+      p50: median(t.p50),
+      p99: median(t.p99),
+      failures: t.failures,
+    };
+  };
+  const r = row(rest);
+  const m = row(mcp);
+  m.failures += errors.n;
+  return { rest: r, mcp: m, ratio: m.rps / r.rps };
+}
+
+async function sustained(ready: Ready, auth: () => string, errors: { n: number }) {
+  const tools = [
+    mcpSide('keys_me', 'keys_me', {}, auth, errors),
+    mcpSide('campaigns_list', 'campaigns_list', { limit: 20 }, auth, errors),
+  ];
+  errors.n = 0;
+  const idle = rssMb(ready.pid);
+  const samples: number[] = [];
+  const timer = setInterval(() => samples.push(rssMb(ready.pid)), 500);
+  const result = await autocannon({
+    url: ready.url,
+    connections: CONNECTIONS,
+    duration: SUSTAIN_SECONDS,
+    // Mostly the cheap call (the most MCP work per second), a list now and then.
+    requests: [0, 0, 0, 1].map((i) => tools[i]?.request() as autocannon.Request),
+  });
+  clearInterval(timer);
+  const third = Math.max(1, Math.floor(samples.length / 3));
+  const avg = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  return {
+    requests: result.requests.total,
+    rps: result.requests.average,
+    failures: result.non2xx + result.errors + result.timeouts + errors.n,
+    idle,
+    peak: Math.max(...samples),
+    firstThird: avg(samples.slice(0, third)),
+    lastThird: avg(samples.slice(-third)),
+    after: rssMb(ready.pid),
+  };
+}
+
+const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);
+
+async function main(): Promise<void> {
+  const { ready, child } = await startServer();
+  try {
+    const auth = keyRotation(ready.keys);
+    const errors = { n: 0 };
+    process.stdout.write(
+      `MCP bench: ${ready.url}, ${ready.keys.length} keys, ${CONNECTIONS} connections, ${SECONDS} s per side\n\n`,
+    );
+    process.stdout.write(
+      'call                         REST req/s  MCP req/s   ratio   REST p50/p99 ms  MCP p50/p99 ms  failures\n',
+    );
+    // Every key's first use is a lookup plus a last_used_at write: get those out of the way first.
+    await autocannon({
+      url: ready.url,
+      connections: CONNECTIONS,
+      amount: ready.keys.length,
+      requests: [restSide('warm-up', '/keys/me', auth).request()],
+    });
+    const pairs: [Side, Side][] = [
+      [restSide('GET /keys/me', '/keys/me', auth), mcpSide('keys_me', 'keys_me', {}, auth, errors)],
+      [
+        restSide('GET /campaigns', '/campaigns?limit=20', auth),
+        mcpSide('campaigns_list', 'campaigns_list', { limit: 20 }, auth, errors),
+      ],
+    ];
+    for (const [rest, mcp] of pairs) {
+      const { rest: r, mcp: m, ratio } = await compare(ready.url, rest, mcp, errors);
+      const verdict = ratio >= TARGET_RATIO ? 'met' : 'NOT met';
+      process.stdout.write(
+        `${`${mcp.name} vs ${rest.name}`.padEnd(28)} ${fmt(r.rps)} ${fmt(m.rps)} ${fmt(ratio, 2)}x ${`${r.p50}/${r.p99}`.padStart(14)} ${`${m.p50}/${m.p99}`.padStart(15)} ${String(r.failures + m.failures).padStart(9)}   target ≥ ${TARGET_RATIO}x ${verdict}\n`,
+      );
+    }
+    const load = await sustained(ready, auth, errors);
+    process.stdout.write(
+      [
+        '',
+        `RSS under ${SUSTAIN_SECONDS} s of MCP load (3 keys_me : 1 campaigns_list, ${load.requests} calls, ${load.rps.toFixed(0)}/s, ${load.failures} failures):`,
+        `  before ${load.idle.toFixed(1)} MB · peak ${load.peak.toFixed(1)} MB · first third ${load.firstThird.toFixed(1)} MB · last third ${load.lastThird.toFixed(1)} MB · 2 s after ${load.after.toFixed(1)} MB`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`mcp bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+/**
+ * The remote MCP endpoint: POST /mcp speaks Streamable HTTP in stateless mode with JSON responses — a
+ * fresh MCP server and transport per request (a stateless transport is never reused), answering from
+ * the tool catalog built once here. GET and DELETE get 405 (no sessions, no server-initiated stream).
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { readJsonBody } from '../src/http/middleware/json-body.ts';
+import { requestIdOf } from '../src/http/middleware/request-id.ts';
+import { send } from '../src/http/send.ts';
+import { errorFields } from '../src/logger.ts';
+import type { Operation } from '../src/operations/define-operation.ts';
+import type { OperationResponse } from '../src/pipeline/execute-operation.ts';
+import type { Services } from '../src/services.ts';
+import { allowedHostsFrom, hostnameOf } from './allowed-hosts.ts';
+import { gateMcpRequest, jsonRpcRejection, singleId } from './http-gate.ts';
+import { framePost, type HttpAnswer, JsonResponseTransport } from './json-transport.ts';
+import { createIrisMcpServer, type McpServerOptions } from './mcp-server.ts';
+import { pipelineCaller } from './pipeline-caller.ts';
+import { createToolCatalog } from './tool-catalog.ts';
+
+/** A 500-contact bulk import with long notes fits with room to spare. */
+export const MCP_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+export interface McpRouterOptions extends McpServerOptions {
+  path?: string;
+  /** Overrides MCP_ALLOWED_HOSTS (comma-separated; `*` for any host). */
+  allowedHosts?: string;
+}
+
+function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}) {
+  return { status, headers, body: { jsonrpc: '2.0', id: null, error: { code, message } } };
+}
+
+function write(res: Response, answer: HttpAnswer): void {
+  if (answer.body === undefined) {
+    res.statusCode = answer.status;
+    for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+    res.end();
+    return;
+  }
+  send(res, { status: answer.status, headers: answer.headers, body: answer.body });
+}
+
+export function mcpRouter(
+  services: Services,
+  operations: readonly Operation[],
+  options: McpRouterOptions = {},
+) {
+  const path = options.path ?? '/mcp';
+  const catalog = createToolCatalog(operations);
+  const allowedHosts = allowedHostsFrom(
+    options.allowedHosts ?? services.env.MCP_ALLOWED_HOSTS,
+    services.env.HOST,
+  );
+  const limit = Math.max(MCP_BODY_LIMIT_BYTES, services.env.IRIS_BODY_LIMIT_BYTES);
+
+  async function post(req: Request, res: Response): Promise<void> {
+    let body: unknown;
+    try {
+      body = await readJsonBody(req, limit);
+    } catch (error) {
+      const tooLarge = (error as { code?: string }).code === 'SERVER_011';
+      write(
+        res,
+        tooLarge
+          ? jsonRpcError(413, -32600, `request body too large (limit ${limit} bytes)`)
+          : jsonRpcError(
+              400,
+              -32700,
+              `Parse error: ${error instanceof Error ? error.message : 'invalid JSON'}`,
+            ),
+      );
+      return;
+    }
+    const messages = framePost(req.headers, body);
+    if (!Array.isArray(messages)) {
+      write(res, messages);
+      return;
+    }
+    const requestId = requestIdOf(res);
+    const rejection = await gateMcpRequest(services, catalog, {
+      authorization: req.headers.authorization,
+      ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      requestId,
+      messages,
+    });
+    if (rejection) {
+      send(res, rejection);
+      return;
+    }
+    let unauthorized: OperationResponse | undefined;
+    const caller = pipelineCaller(services, req, requestId, (response) => {
+      unauthorized ??= response;
+    });
+    const server = createIrisMcpServer(catalog, caller, options);
+    const transport = new JsonResponseTransport();
+    await server.connect(transport);
+    // Not closed afterwards: it holds nothing once answered, and closing allocates an error per request.
+    const answer = await transport.exchange(messages);
+    if (unauthorized) send(res, jsonRpcRejection(unauthorized, singleId(messages)));
+    else write(res, answer);
+  }
+
+  return function mcpEndpoint(req: Request, res: Response, next: NextFunction): void {
+    if (req.path !== path) {
+      next();
+      return;
+    }
+    const hostname = hostnameOf(req.headers.host ?? '');
+    if (allowedHosts && (hostname === undefined || !allowedHosts.includes(hostname))) {
+      write(res, jsonRpcError(403, -32000, `host not allowed: ${req.headers.host ?? '(none)'}`));
+      return;
+    }
+    if (req.method !== 'POST') {
+      const allow = { Allow: 'POST' };
+      write(
+        res,
+        jsonRpcError(405, -32000, 'Method not allowed: this MCP server is stateless; use POST', allow),
+      );
+      return;
+    }
+    post(req, res).catch((failure: unknown) => {
+      services.logger.error('mcp request failed', { requestId: requestIdOf(res), ...errorFields(failure) });
+      if (!res.headersSent) write(res, jsonRpcError(500, -32603, 'Internal error'));
+    });
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Turns an iris REST envelope (status, headers, `{success, data, meta}` or `{success: false, error}`)
+ * into an MCP tool result, payment challenges and receipts included. Shared by the remote server
+ * (pipeline responses) and the stdio server (REST responses), so both answer identically.
+ */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Challenge } from 'mppx';
+
+export interface EnvelopeResponse {
+  status: number;
+  /** Response header by lower-case name. */
+  header: (name: string) => string | undefined;
+  body: unknown;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Base64 (standard or url-safe) of a JSON object; undefined when it is not one. */
+function decodeJsonHeader(value: string | undefined): Json | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(value.trim(), 'base64').toString('utf8'));
+    return isObject(decoded) ? decoded : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function receiptsOf(response: EnvelopeResponse): Json {
+  const receipts: Json = {};
+  const settle = decodeJsonHeader(
+    response.header('payment-response') ?? response.header('x-payment-response'),
+  );
+  if (settle) receipts['x402/payment-response'] = settle;
+  const mpp = response.header('payment-receipt');
+  if (mpp !== undefined) receipts['org.paymentauth/receipt'] = decodeJsonHeader(mpp) ?? mpp;
+  return receipts;
+}
+
+function withText(structured: Json, isError: boolean, meta: Json): CallToolResult {
+  return {
+    content: [{ type: 'text', text: JSON.stringify(structured) }],
+    structuredContent: structured,
+    ...(isError ? { isError: true } : {}),
+    ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}),
+  };
+}
+
+/** An error result in the shape every tool's output schema accepts. */
+export function errorResult(
+  code: string,
+  message: string,
+  requestId: string,
+  extra: Json = {},
+): CallToolResult {
+  return withText({ code, message, requestId, ...extra }, true, {});
+}
+
+function errorOf(response: EnvelopeResponse): {
+  code: string;
+  message: string;
+  requestId: string;
+  extra: Json;
+} {
+  const body = isObject(response.body) ? response.body : {};
+  const { success: _success, error, ...extra } = body;
+  if (isObject(error) && typeof error.code === 'string') {
+    return {
+      code: error.code,
+      message: typeof error.message === 'string' ? error.message : error.code,
+      requestId:
+        typeof error.requestId === 'string' ? error.requestId : (response.header('x-request-id') ?? ''),
+      extra,
+    };
+  }
+  // Not an iris envelope (a proxy's error page, an empty body): keep the status in the message.
+  return {
+    code: response.status >= 500 || response.status === 0 ? 'SERVER_009' : 'SERVER_001',
+    message: `unexpected response from iris: HTTP ${response.status}`,
+    requestId: response.header('x-request-id') ?? '',
+    extra: {},
+  };
+}
+
+/**
+ * A 402's PAYMENT-REQUIRED header is merged in as the x402 PaymentRequired object itself (x402Version,
+ * error, resource, accepts), which is where x402 MCP clients look for it first.
+ */
+function failure(response: EnvelopeResponse): CallToolResult {
+  const { code, message, requestId, extra } = errorOf(response);
+  const required = decodeJsonHeader(response.header('payment-required'));
+  const paymentRequired = required
+    ? { ...required, error: typeof required.error === 'string' ? required.error : message }
+    : {};
+  const structured = { ...paymentRequired, ...extra, code, message, requestId, ...receiptsOf(response) };
+  const challenges = mppChallengesOf(response);
+  const meta: Json = challenges
+    ? { 'org.paymentauth/payment-required': { httpStatus: response.status, challenges } }
+    : {};
+  return withText(structured, true, meta);
+}
+
+/**
+ * The MPP challenges of a `WWW-Authenticate: Payment …` header, parsed by mppx: its MCP client looks for
+ * them in `_meta["org.paymentauth/payment-required"]` of a tool result.
+ */
+function mppChallengesOf(response: EnvelopeResponse): Challenge.Challenge[] | undefined {
+  const header = response.header('www-authenticate');
+  if (header === undefined || !/(^|,)\s*payment\s/i.test(header)) return undefined;
+  try {
+    return Challenge.deserializeList(header);
+  } catch {
+    return undefined;
+  }
+}
+
+export function toToolResult(response: EnvelopeResponse): CallToolResult {
+  const body = response.body;
+  if (response.status >= 200 && response.status < 300 && isObject(body) && body.success === true) {
+    const structured: Json = { data: body.data ?? null };
+    if (isObject(body.meta)) structured.meta = body.meta;
+    return withText(structured, false, receiptsOf(response));
+  }
+  return failure(response);
+}
+
+/** Header lookup over a record whose names may have any case (pipeline responses). */
+export function headerLookup(headers: Record<string, string>): (name: string) => string | undefined {
+  const lower = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+  return (name) => lower.get(name);
+}
