@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: starts iris, a bare express baseline and (x402 section) the stock @x402/express stack in
- * child processes, on a local anvil chain with real USDC for the paid cases; prints req/s, latencies, ratios.
+ * child processes, on a local anvil chain with real USDC for the paid cases; then (mpp section) an iris with
+ * both rails and a local Stripe; prints req/s, latencies, ratios, debits/s and the credit ledger's checks.
  */
 import { loadavg } from 'node:os';
 import { type ChildServer, startChild } from './lib/child-server.ts';
-import { readConfig } from './lib/config.ts';
+import { type BenchConfig, readConfig } from './lib/config.ts';
+import { runMppSection } from './lib/mpp-section.ts';
 import { PAID_WARMUP } from './lib/paid.ts';
 import { keysMeBody, PLATFORM_CASES, runPlatform } from './lib/platform.ts';
 import { BareReady, PipelineReady, StockReady } from './lib/protocol.ts';
@@ -37,9 +39,18 @@ function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-async function main(): Promise<number> {
-  const loadAtStart = loadavg()[0] ?? 0;
-  const config = readConfig(PLATFORM_CASES.length);
+/** What the platform and x402 sections leave for the report. */
+interface BaseRun {
+  ready: PipelineReady;
+  scratch: string | undefined;
+  results: CaseResult[];
+  bodies: string[];
+  setup: string[];
+  paid: PaidResults | undefined;
+}
+
+/** The platform and x402 sections: one iris, the bare baseline and (x402) the stock stack. */
+async function runBase(config: BenchConfig): Promise<BaseRun> {
   const platform = config.sections.has('platform');
   const x402 = config.sections.has('x402');
   let scratch: ScratchDatabase | undefined;
@@ -60,13 +71,15 @@ async function main(): Promise<number> {
   }
   // The rail is configured for the x402 section only; it changes nothing on the GET routes of the platform rows.
   const noRail = { X402_PAY_TO: undefined, X402_SETTLER_PRIVATE_KEY: undefined, X402_RPC_URL: undefined };
+  // The MPP rail is the mpp section's (its own iris), never on here, whatever the shell exports.
+  const noMpp = { MPP_SECRET_KEY: undefined, STRIPE_SECRET_KEY: undefined };
   const keyCount = platform ? config.keyCount : 2;
   log(`starting iris with ${keyCount} API keys${setup ? ', x402 rail on' : ''}`);
   const pipeline: ChildServer<PipelineReady> = await startChild(
     'pipeline-server',
     'pipeline-server.ts',
     PipelineReady,
-    { ...dbEnv, ...(setup?.iris.env ?? noRail), BENCH_KEY_COUNT: String(keyCount) },
+    { ...dbEnv, ...(setup?.iris.env ?? noRail), ...noMpp, BENCH_KEY_COUNT: String(keyCount) },
   );
   cleanups.push(pipeline.stop);
   const keys = pipeline.ready.keys as [string, ...string[]];
@@ -109,7 +122,6 @@ async function main(): Promise<number> {
       log,
     );
   }
-  await cleanUp();
 
   const { ready } = pipeline;
   const setupLines = [
@@ -132,29 +144,49 @@ async function main(): Promise<number> {
         `authorization, counted 1 s after the last response`,
     );
   }
+  return { ready, scratch: scratch?.display, results, bodies, setup: setupLines, paid };
+}
+
+function describeDatabase(kind: string, scratches: readonly string[]): string {
+  return kind === 'postgres'
+    ? `postgres (fresh database${scratches.length > 1 ? 's' : ''} ${scratches.join(', ')}, dropped at the end)`
+    : 'pglite (in-process, in memory, one instance per server)';
+}
+
+async function main(): Promise<number> {
+  const loadAtStart = loadavg()[0] ?? 0;
+  const config = readConfig(PLATFORM_CASES.length);
+  const base =
+    config.sections.has('platform') || config.sections.has('x402') ? await runBase(config) : undefined;
+  // Each section's servers are stopped before the next starts, so idle ones do not share the machine.
+  await cleanUp();
+  const mpp = config.sections.has('mpp') ? await runMppSection(config, cleanups, log) : undefined;
+  await cleanUp();
+
+  const results = [...(base?.results ?? []), ...(mpp?.results ?? [])];
   const tables: string[] = [];
+  const paid = base?.paid;
   if (paid) {
     tables.push(formatPaidLatency(config.paidRequests, paid.latency.stock, paid.latency.iris));
     tables.push(formatBurst(paid.burst.stock, paid.burst.iris));
   }
+  tables.push(...(mpp?.tables ?? []));
+  const scratches = [base?.scratch, mpp?.scratch].filter((name): name is string => name !== undefined);
   process.stdout.write(
     formatReport(
       {
         config,
         loadAtStart,
-        database:
-          ready.database === 'postgres'
-            ? `postgres (fresh database ${scratch?.display ?? '?'}, dropped at the end)`
-            : 'pglite (in-process, in memory, one instance per server)',
-        setup: setupLines,
-        bodies: bodies.join('; '),
+        database: describeDatabase(base?.ready.database ?? mpp?.database ?? 'pglite', scratches),
+        setup: [...(base?.setup ?? []), ...(mpp?.setup ?? [])],
+        bodies: [...(base?.bodies ?? []), ...(mpp?.bodies ?? [])].join('; '),
       },
       results,
       tables,
     ),
   );
 
-  const failed = failuresOf(results);
+  const failed = [...failuresOf(results), ...(mpp?.failures ?? [])];
   if (paid) {
     for (const [who, latency] of [
       ['stock', paid.latency.stock],

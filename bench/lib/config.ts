@@ -3,10 +3,15 @@
  * client address pools that keep every key and every address under the iris rate limits for the whole run.
  */
 
+import { PACKS } from '../../payments/mpp/packs.ts';
 import { BURST_LIMIT, CLASS_LIMITS, GLOBAL_LIMIT } from '../../src/pipeline/rate-limit/limits.ts';
 
-/** `platform`: the GET rows; `x402`: challenge issuance, paid create latency, same-authorization burst. */
-export const SECTIONS = ['platform', 'x402'] as const;
+/**
+ * `platform`: the GET rows; `x402`: challenge issuance, paid create latency, same-authorization burst;
+ * `mpp`: credit debits with concurrent agents, challenge issuance with both rails.
+ */
+/** `mcp` is run by bench/mcp/run.ts after this script (npm run bench runs both). */
+export const SECTIONS = ['platform', 'x402', 'mpp', 'mcp'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchConfig {
@@ -20,7 +25,7 @@ export interface BenchConfig {
   keyCount: number;
   /** PostgreSQL server URL (DATABASE_URL); PGlite in memory when unset. */
   databaseUrl: string | undefined;
-  /** Sections to run (BENCH_ONLY=platform|x402, comma-separated; all by default). */
+  /** Sections to run (BENCH_ONLY=platform|x402|mpp|mcp, comma-separated; all by default). */
   sections: ReadonlySet<Section>;
   /** Distinct X-Forwarded-For addresses for the unpaid POST /campaigns load (BENCH_ADDRESSES). */
   addressCount: number;
@@ -28,6 +33,41 @@ export interface BenchConfig {
   paidRequests: number;
   /** Parallel copies of one authorization in the burst (BENCH_BURST, default 20). */
   burst: number;
+  /** mpp: concurrent clients spending credits (BENCH_MPP_CLIENTS, default 32). */
+  mppClients: number;
+  /** mpp: agent identities each client spends, one after the other (BENCH_MPP_AGENTS_PER_CLIENT, default 4). */
+  mppAgentsPerClient: number;
+  /** mpp: credit packs bought per measured identity (BENCH_MPP_PACKS, default and most: maxPacksPerKey()). */
+  mppPacks: number;
+}
+
+/** Credits in the one pack iris sells (pack_5). */
+export const PACK_CREDITS = PACKS.pack_5?.credits ?? 5;
+
+/**
+ * Every request one agent key sends in the mpp section: the packs after the first are bought with the key
+ * (a 402, then the paid retry), then one create per credit and the create refused for want of credit.
+ */
+export function requestsPerKey(packs: number): { all: number; creates: number } {
+  const creates = packs * PACK_CREDITS + 1;
+  return { all: 2 * (packs - 1) + creates, creates };
+}
+
+/**
+ * The most packs per identity for which a key's requests, all of them, fit in one window of each per-key
+ * limit (burst, global, campaign mutations): no 429 can happen however fast the server is.
+ */
+export function maxPacksPerKey(): number {
+  let packs = 1;
+  for (;;) {
+    const next = requestsPerKey(packs + 1);
+    const fits =
+      next.all <= BURST_LIMIT.limit &&
+      next.all <= GLOBAL_LIMIT.limit &&
+      next.creates <= CLASS_LIMITS.campaignMutations.limit;
+    if (!fits) return packs;
+    packs += 1;
+  }
 }
 
 /**
@@ -88,6 +128,17 @@ function readSections(): ReadonlySet<Section> {
   return new Set(names as Section[]);
 }
 
+function mppPacksFromEnv(): number {
+  const most = maxPacksPerKey();
+  const packs = numberFromEnv('BENCH_MPP_PACKS', most, 1, true);
+  if (packs > most) {
+    throw new Error(
+      `BENCH_MPP_PACKS: at most ${most} (more would let a key's requests pass its rate limits)`,
+    );
+  }
+  return packs;
+}
+
 export function readConfig(pipelineRuns: number): BenchConfig {
   const seconds = numberFromEnv('BENCH_SECONDS', 5, 1, false);
   const warmupSeconds = numberFromEnv('BENCH_WARMUP_SECONDS', 1, 0, false);
@@ -103,5 +154,8 @@ export function readConfig(pipelineRuns: number): BenchConfig {
     addressCount: numberFromEnv('BENCH_ADDRESSES', addressesNeeded(seconds, warmupSeconds), 1, true),
     paidRequests: numberFromEnv('BENCH_PAID_REQUESTS', 30, 1, true),
     burst: numberFromEnv('BENCH_BURST', 20, 2, true),
+    mppClients: numberFromEnv('BENCH_MPP_CLIENTS', 32, 1, true),
+    mppAgentsPerClient: numberFromEnv('BENCH_MPP_AGENTS_PER_CLIENT', 4, 1, true),
+    mppPacks: mppPacksFromEnv(),
   };
 }

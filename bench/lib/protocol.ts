@@ -17,6 +17,8 @@ export const PipelineReady = z.object({
   keys: z.array(z.string()).min(2),
   /** Whether the x402 rail is configured (X402_PAY_TO and friends were passed in). */
   x402: z.boolean(),
+  /** Whether the MPP rail is configured (MPP_SECRET_KEY, STRIPE_SECRET_KEY and friends were passed in). */
+  mpp: z.boolean(),
   /** A side server of the child, not part of iris: `GET /stats` counts rows in the iris database. */
   probeUrl: z.url(),
 });
@@ -36,6 +38,28 @@ export type StockReady = BareReady;
 /** What the probes answer: paid campaign rows in the server's database, and handler runs if counted. */
 export const Stats = z.object({ campaigns: z.number().int(), handlerRuns: z.number().int().nullable() });
 export type Stats = z.infer<typeof Stats>;
+
+/** The credit ledger's totals, from the iris child's probe (`GET /ledger`). */
+export const Ledger = z.object({
+  accounts: z.number().int(),
+  /** credit_accounts rows with balance < 0: overdrafts (the CHECK constraint should make this 0). */
+  negative: z.number().int(),
+  /** Sum of all balances left. */
+  balance: z.number().int(),
+  purchases: z.number().int(),
+  /** Credits the purchase entries added. */
+  purchased: z.number().int(),
+  debits: z.number().int(),
+  /** Refund, reversal and adjustment entries. */
+  others: z.number().int(),
+  /** Campaigns owned by the system user (agents' campaigns) that are not waiting for a payment. */
+  campaigns: z.number().int(),
+});
+export type Ledger = z.infer<typeof Ledger>;
+
+/** The iris child's own CPU time so far, in microseconds (`process.cpuUsage()`, probe `GET /cpu`). */
+export const CpuUsage = z.object({ user: z.number(), system: z.number() });
+export type CpuUsage = z.infer<typeof CpuUsage>;
 
 /** Prints the ready line; the orchestrator reads exactly one line from stdout. */
 export function announce(payload: PipelineReady | BareReady): void {

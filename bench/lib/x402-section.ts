@@ -95,8 +95,8 @@ export async function runChallenge(
   servers: { irisUrl: string; baselineUrl: string },
   captured: CapturedResponse,
   log: (message: string) => void,
+  name = 'POST /campaigns (402)',
 ): Promise<{ result: CaseResult; body: string }> {
-  const name = 'POST /campaigns (402)';
   const baseline = await captureChallenge(servers.baselineUrl, probeAddress(0));
   expectSameResponse(name, captured, baseline);
   log(

@@ -10,6 +10,9 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
+const only = process.env.BENCH_ONLY?.trim();
+if (only && !only.split(/[,|\s]+/).includes('mcp')) process.exit(0);
+
 const SECONDS = Number(process.env.BENCH_MCP_SECONDS ?? '9');
 const SUSTAIN_SECONDS = Number(process.env.BENCH_MCP_SUSTAIN_SECONDS ?? '30');
 const CONNECTIONS = Number(process.env.BENCH_MCP_CONNECTIONS ?? '16');

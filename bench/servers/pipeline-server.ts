@@ -1,12 +1,14 @@
 /**
  * Bench child: the real iris server (startServer + createServices, migrated database, bootstrapped admin
  * key) with a pool of API keys over several accounts and 20 campaigns per account, the x402 rail when the
- * orchestrator passes X402_* settings, and a side probe counting paid campaigns; prints one JSON line.
+ * orchestrator passes X402_* settings, the MPP rail with the MPP_ and STRIPE_ ones, and a side probe
+ * counting paid campaigns and reading the credit ledger; prints one JSON line.
  */
+
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { count, eq } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import { count, eq, sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../../db/client.ts';
 import { campaigns } from '../../db/schema.ts';
 import { bootstrap } from '../../src/bootstrap.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
@@ -16,7 +18,7 @@ import { createLogger } from '../../src/logger.ts';
 import { MAX_ACTIVE_KEYS } from '../../src/operations/keys/create.ts';
 import { startServer } from '../../src/server.ts';
 import { createServices } from '../../src/services.ts';
-import { announce, failStartup, stopOnSignal } from '../lib/protocol.ts';
+import { announce, failStartup, type Ledger, stopOnSignal } from '../lib/protocol.ts';
 import { childDatabaseUrl, openBenchDatabase, seedCampaigns } from '../lib/seed.ts';
 
 function keyCountFromEnv(): number {
@@ -41,25 +43,50 @@ async function addKeys(db: Db, userId: string, total: number, now: Date): Promis
   return keys;
 }
 
+/** The credit ledger as a whole: what `GET /ledger` of the probe answers. */
+async function ledgerOf(db: Db, systemUserId: string): Promise<Ledger> {
+  const [row] = await queryRows<Record<keyof Ledger, number | string | null>>(
+    db,
+    sql`select
+      (select count(*) from credit_accounts) as accounts,
+      (select count(*) from credit_accounts where balance < 0) as negative,
+      (select coalesce(sum(balance), 0) from credit_accounts) as balance,
+      (select count(*) from credit_entries where kind = 'purchase') as purchases,
+      (select coalesce(sum(credits), 0) from credit_entries where kind = 'purchase') as purchased,
+      (select count(*) from credit_entries where kind = 'debit') as debits,
+      (select count(*) from credit_entries where kind <> 'purchase' and kind <> 'debit') as others,
+      (select count(*) from campaigns where user_id = ${systemUserId} and status <> 'pending_payment') as campaigns`,
+  );
+  return Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v ?? 0)])) as Ledger;
+}
+
 /**
- * The probe: its own HTTP server (iris's app is left untouched) answering `GET /stats` with the number of
- * campaigns owned by the system user, i.e. created by paying agents. iris has no handler counter to read.
+ * The probe: its own HTTP server (iris's app is left untouched). `GET /stats` answers the number of
+ * campaigns owned by the system user, i.e. created by paying agents (iris has no handler counter to
+ * read); `GET /ledger` the credit ledger's totals; `GET /cpu` this process's CPU time so far.
  */
 async function startProbe(db: Db, systemUserId: string) {
-  const probe = createServer((_req, res) => {
-    db.select({ n: count() })
-      .from(campaigns)
-      .where(eq(campaigns.userId, systemUserId))
-      .then(
-        ([row]) => {
-          res.setHeader('Content-Type', 'application/json');
-          res.end(JSON.stringify({ campaigns: row?.n ?? 0, handlerRuns: null }));
-        },
-        (error: unknown) => {
-          res.statusCode = 500;
-          res.end(String(error));
-        },
-      );
+  const probe = createServer((req, res) => {
+    const answer: Promise<unknown> =
+      req.url === '/cpu'
+        ? Promise.resolve(process.cpuUsage())
+        : req.url === '/ledger'
+          ? ledgerOf(db, systemUserId)
+          : db
+              .select({ n: count() })
+              .from(campaigns)
+              .where(eq(campaigns.userId, systemUserId))
+              .then(([row]) => ({ campaigns: row?.n ?? 0, handlerRuns: null }));
+    answer.then(
+      (body) => {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify(body));
+      },
+      (error: unknown) => {
+        res.statusCode = 500;
+        res.end(String(error));
+      },
+    );
   });
   await new Promise<void>((resolve, reject) => {
     probe.once('error', reject);
@@ -82,6 +109,12 @@ async function main(): Promise<void> {
     X402_PAY_TO: process.env.X402_PAY_TO,
     X402_SETTLER_PRIVATE_KEY: process.env.X402_SETTLER_PRIVATE_KEY,
     X402_RPC_URL: process.env.X402_RPC_URL,
+    // The MPP rail (on when both secrets are set), its Stripe API at STRIPE_API_BASE.
+    MPP_SECRET_KEY: process.env.MPP_SECRET_KEY,
+    MPP_REALM: process.env.MPP_REALM,
+    STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY,
+    STRIPE_API_BASE: process.env.STRIPE_API_BASE,
+    STRIPE_PROFILE_ID: process.env.STRIPE_PROFILE_ID,
   });
   const database = await openBenchDatabase();
   const now = new Date();
@@ -105,6 +138,7 @@ async function main(): Promise<void> {
   const services = await createServices(env, database, createLogger(env.LOG_LEVEL));
   const server = await startServer(services, 0, '127.0.0.1');
   const probe = await startProbe(database.db, services.systemUserId);
+  const rails = services.payments?.rails.map((rail) => rail.name) ?? [];
   stopOnSignal(async () => {
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     await server.close();
@@ -116,7 +150,8 @@ async function main(): Promise<void> {
     rateLimitStore: env.RATE_LIMIT_STORE,
     accounts,
     keys,
-    x402: services.payments !== undefined,
+    x402: rails.includes('x402'),
+    mpp: rails.includes('mpp'),
     probeUrl: `http://127.0.0.1:${(probe.address() as AddressInfo).port}`,
   });
 }
