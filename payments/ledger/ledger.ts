@@ -12,8 +12,8 @@ export type EntryKind = 'purchase' | 'debit' | 'refund' | 'reversal' | 'adjustme
 export type CreditEntry = typeof creditEntries.$inferSelect;
 
 export class InsufficientCredits extends Error {
-  constructor(readonly balance: number) {
-    super(`insufficient credits: balance ${balance}`);
+  constructor() {
+    super('insufficient credits');
   }
 }
 
@@ -37,48 +37,95 @@ export interface Posted {
   duplicate: boolean;
 }
 
-/** Posts one entry. Call inside a transaction; throws InsufficientCredits rather than overdraw. */
+interface EntryRow {
+  id: string;
+  identity_id: string;
+  kind: string;
+  credits: number;
+  reference: string;
+  campaign_id: string | null;
+  payment_id: string | null;
+  reverses_entry_id: string | null;
+  balance_after: number;
+  metadata: Record<string, unknown>;
+  created_at: string | Date;
+}
+
+function toEntry(row: EntryRow): CreditEntry {
+  return {
+    id: row.id,
+    identityId: row.identity_id,
+    kind: row.kind,
+    credits: Number(row.credits),
+    reference: row.reference,
+    campaignId: row.campaign_id,
+    paymentId: row.payment_id,
+    reversesEntryId: row.reverses_entry_id,
+    balanceAfter: Number(row.balance_after),
+    metadata: row.metadata,
+    createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
+  };
+}
+
+/** The SQLSTATE of a database error, looking through drizzle's wrapping. */
+function sqlState(error: unknown): string | undefined {
+  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/**
+ * Posts one entry in one statement: the balance row is created or updated (its row lock orders the
+ * entries of one identity; the CHECK constraint refuses an overdraft) and the entry inserted with the
+ * balance it leaves, unless the reference was posted before. Throws InsufficientCredits rather than
+ * overdraw; call it inside the transaction the entry belongs to.
+ */
 export async function postEntry(tx: Db, entry: NewEntry): Promise<Posted> {
   if (!Number.isInteger(entry.credits) || entry.credits === 0)
     throw new Error('credits must be a non-zero integer');
-  // Lock the account row (creating it at zero): entries of one identity are posted one at a time.
-  const [account] = await queryRows<{ balance: number }>(
-    tx,
-    sql`insert into credit_accounts (identity_id, balance, updated_at) values (${entry.identityId}, 0, now())
-        on conflict (identity_id) do update set balance = credit_accounts.balance
-        returning balance`,
-  );
-  const current = Number(account?.balance ?? 0);
+  const at = entry.at.toISOString();
+  // Credits coming in may create the account; credits going out need one (and enough in it).
+  const account =
+    entry.credits > 0
+      ? sql`insert into credit_accounts as a (identity_id, balance, updated_at)
+            values (${entry.identityId}, ${entry.credits}, ${at}::timestamptz)
+            on conflict (identity_id) do update
+              set balance = a.balance + excluded.balance, updated_at = excluded.updated_at
+              where not exists (select 1 from credit_entries e where e.reference = ${entry.reference})
+            returning balance`
+      : sql`update credit_accounts set balance = balance + ${entry.credits}, updated_at = ${at}::timestamptz
+            where identity_id = ${entry.identityId}
+              and not exists (select 1 from credit_entries e where e.reference = ${entry.reference})
+            returning balance`;
+  let rows: EntryRow[];
+  try {
+    rows = await queryRows<EntryRow>(
+      tx,
+      sql`with account as (${account})
+          insert into credit_entries
+            (identity_id, kind, credits, reference, campaign_id, payment_id, reverses_entry_id, balance_after, metadata, created_at)
+          select ${entry.identityId}, ${entry.kind}, ${entry.credits}, ${entry.reference}, ${entry.campaignId ?? null},
+                 ${entry.paymentId ?? null}, ${entry.reversesEntryId ?? null}, account.balance,
+                 ${JSON.stringify(entry.metadata ?? {})}::jsonb, ${at}::timestamptz
+          from account
+          returning *`,
+    );
+  } catch (error) {
+    if (sqlState(error) === '23514') throw new InsufficientCredits();
+    throw error;
+  }
+  const [row] = rows;
+  if (row) return { entry: toEntry(row), balance: Number(row.balance_after), duplicate: false };
   const [existing] = await tx
     .select()
     .from(creditEntries)
     .where(eq(creditEntries.reference, entry.reference))
     .limit(1);
-  if (existing) return { entry: existing, balance: current, duplicate: true };
-  if (current + entry.credits < 0) throw new InsufficientCredits(current);
-  const [updated] = await tx
-    .update(creditAccounts)
-    .set({ balance: sql`${creditAccounts.balance} + ${entry.credits}`, updatedAt: entry.at })
-    .where(eq(creditAccounts.identityId, entry.identityId))
-    .returning({ balance: creditAccounts.balance });
-  const balance = updated?.balance ?? current + entry.credits;
-  const [row] = await tx
-    .insert(creditEntries)
-    .values({
-      identityId: entry.identityId,
-      kind: entry.kind,
-      credits: entry.credits,
-      reference: entry.reference,
-      campaignId: entry.campaignId ?? null,
-      paymentId: entry.paymentId ?? null,
-      reversesEntryId: entry.reversesEntryId ?? null,
-      balanceAfter: balance,
-      metadata: entry.metadata ?? {},
-      createdAt: entry.at,
-    })
-    .returning();
-  if (!row) throw new Error('ledger entry not stored');
-  return { entry: row, balance, duplicate: false };
+  // No entry, and none before: a debit from an identity that never had an account.
+  if (!existing) throw new InsufficientCredits();
+  return { entry: existing, balance: await balanceOf(tx, entry.identityId), duplicate: true };
 }
 
 export async function balanceOf(db: Db, identityId: string): Promise<number> {

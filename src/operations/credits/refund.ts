@@ -58,7 +58,7 @@ export const creditsRefund = defineOperation({
       if (!(error instanceof InsufficientCredits)) throw error;
       throw new ApiError(
         'SERVER_016',
-        `only unspent credits can be refunded: this purchase added ${purchase.credits}, the balance is ${error.balance}`,
+        `only unspent credits can be refunded: this purchase added ${purchase.credits}, fewer are left`,
       );
     }
     // Inside the transaction: a refund Stripe refuses leaves the credits untouched. Retrying is safe,
