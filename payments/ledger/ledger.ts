@@ -80,7 +80,7 @@ function sqlState(error: unknown): string | undefined {
  * Posts one entry in one statement: the balance row is created or updated (its row lock orders the
  * entries of one identity; the CHECK constraint refuses an overdraft) and the entry inserted with the
  * balance it leaves, unless the reference was posted before. Throws InsufficientCredits rather than
- * overdraw; call it inside the transaction the entry belongs to.
+ * overdraw. Atomic on its own; inside a transaction when other writes belong with the entry.
  */
 export async function postEntry(tx: Db, entry: NewEntry): Promise<Posted> {
   if (!Number.isInteger(entry.credits) || entry.credits === 0)

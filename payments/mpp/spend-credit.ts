@@ -30,18 +30,16 @@ export async function refundDebit(
   debitEntryId: string,
   reason: string,
 ): Promise<void> {
-  await deps.services.db.transaction((tx) =>
-    postEntry(tx, {
-      identityId,
-      kind: 'refund',
-      credits: 1,
-      reference: refundReference(campaignId),
-      campaignId,
-      reversesEntryId: debitEntryId,
-      metadata: { reason },
-      at: deps.services.clock(),
-    }),
-  );
+  await postEntry(deps.services.db, {
+    identityId,
+    kind: 'refund',
+    credits: 1,
+    reference: refundReference(campaignId),
+    campaignId,
+    reversesEntryId: debitEntryId,
+    metadata: { reason },
+    at: deps.services.clock(),
+  });
 }
 
 /**
@@ -57,17 +55,16 @@ export async function spendCredit(
   const campaignId = randomUUID();
   let debit: Awaited<ReturnType<typeof postEntry>>;
   try {
-    debit = await deps.services.db.transaction((tx) =>
-      postEntry(tx, {
-        identityId,
-        kind: 'debit',
-        credits: -1,
-        reference: debitReference(campaignId),
-        campaignId,
-        metadata: { operation: call.operation.id, request_id: call.request.requestId },
-        at: call.now,
-      }),
-    );
+    // One statement, atomic on its own: no transaction around it.
+    debit = await postEntry(deps.services.db, {
+      identityId,
+      kind: 'debit',
+      credits: -1,
+      reference: debitReference(campaignId),
+      campaignId,
+      metadata: { operation: call.operation.id, request_id: call.request.requestId },
+      at: call.now,
+    });
   } catch (error) {
     if (error instanceof InsufficientCredits) return undefined;
     throw error;
