@@ -6,6 +6,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { campaigns, jobs, payments } from '../db/schema.ts';
+import { together } from '../db/together.ts';
 import type { ApiKeyWithSecret } from '../src/domain/api-keys/api-key-view.ts';
 import { type Campaign, toCampaign } from '../src/domain/campaigns/campaign-view.ts';
 import { issueAgentKey } from './identities.ts';
@@ -75,13 +76,15 @@ export async function activatePaidCampaign(
     .where(and(eq(campaigns.id, campaignId), eq(campaigns.status, 'pending_payment')))
     .returning();
   if (!row) throw new CampaignGoneError('the campaign waiting for this payment no longer exists');
-  const paymentId = await recordPayment(tx, payment, row.id, options.now);
-  await enqueueCampaignRun(tx, row.id);
-  const agentKey = await issueAgentKey(tx, {
-    identityId: payment.identityId,
-    systemUserId: options.systemUserId,
-    label: options.keyLabel,
-    now: options.now,
-  });
+  const [paymentId, , agentKey] = await together(
+    recordPayment(tx, payment, row.id, options.now),
+    enqueueCampaignRun(tx, row.id),
+    issueAgentKey(tx, {
+      identityId: payment.identityId,
+      systemUserId: options.systemUserId,
+      label: options.keyLabel,
+      now: options.now,
+    }),
+  );
   return { campaign: toCampaign(row), paymentId, agentKey };
 }

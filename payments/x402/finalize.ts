@@ -7,6 +7,7 @@
 import type { SettleResponse } from '@x402/core/types';
 import { eq } from 'drizzle-orm';
 import { x402Authorizations } from '../../db/schema.ts';
+import { together } from '../../db/together.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import { writeAudit } from '../../src/pipeline/audit.ts';
 import type { StoredResponse } from '../../src/pipeline/idempotency.ts';
@@ -81,27 +82,29 @@ export async function finalize(
       identity_id: row.identityId,
       ...(agentKey ? { agent_api_key: agentKey } : {}),
     });
-    await tx
-      .update(x402Authorizations)
-      .set({
-        state: 'settled',
-        txHash: transaction,
-        responseStatus: response.status,
-        responseSealed: services.sealer.seal(
-          JSON.stringify({ body: response.body, headers: response.headers }),
-        ),
-        updatedAt: now,
-      })
-      .where(eq(x402Authorizations.id, row.id));
-    await writeAudit(tx, {
-      action: 'settle_payment',
-      operationId: operation.id,
-      requestId,
-      principal: agentPrincipal(deps, row.identityId),
-      resourceId: campaign.id,
-      metadata: { rail: 'x402', transaction, amount_atomic: row.amountAtomic.toString(), payer: row.payer },
-      at: now,
-    });
+    await together(
+      tx
+        .update(x402Authorizations)
+        .set({
+          state: 'settled',
+          txHash: transaction,
+          responseStatus: response.status,
+          responseSealed: services.sealer.seal(
+            JSON.stringify({ body: response.body, headers: response.headers }),
+          ),
+          updatedAt: now,
+        })
+        .where(eq(x402Authorizations.id, row.id)),
+      writeAudit(tx, {
+        action: 'settle_payment',
+        operationId: operation.id,
+        requestId,
+        principal: agentPrincipal(deps, row.identityId),
+        resourceId: campaign.id,
+        metadata: { rail: 'x402', transaction, amount_atomic: row.amountAtomic.toString(), payer: row.payer },
+        at: now,
+      }),
+    );
     return response;
   });
 }

@@ -4,6 +4,7 @@
  * a payment reservation), then the after-commit hooks.
  */
 import type { Db } from '../../db/client.ts';
+import { together } from '../../db/together.ts';
 import type { HandlerResult, Operation, OperationContext } from '../operations/define-operation.ts';
 import { isMutation } from '../operations/define-operation.ts';
 import type { Services } from '../services.ts';
@@ -52,18 +53,21 @@ export async function runHandler(
     const ctx: OperationContext = { ...refined, db, afterCommit: (hook) => committed.push(hook) };
     const result = await operation.handler(ctx, input);
     const handled: HandlerRun = { result, response: successResponse(operation, result) };
-    if (operation.audit) {
-      await writeAudit(db, {
-        action: operation.audit,
-        operationId: operation.id,
-        requestId: refined.requestId,
-        principal: refined.principal,
-        resourceId: result.resourceId ?? idOf(result.data),
-        metadata: result.auditMetadata ?? {},
-        at: refined.now,
-      });
-    }
-    if (hooks.after) await hooks.after(db, handled);
+    // The audit row and the caller's additions do not depend on each other: sent together.
+    await together(
+      operation.audit
+        ? writeAudit(db, {
+            action: operation.audit,
+            operationId: operation.id,
+            requestId: refined.requestId,
+            principal: refined.principal,
+            resourceId: result.resourceId ?? idOf(result.data),
+            metadata: result.auditMetadata ?? {},
+            at: refined.now,
+          })
+        : Promise.resolve(),
+      hooks.after ? hooks.after(db, handled) : Promise.resolve(),
+    );
     return handled;
   };
   const handled = isMutation(operation)
