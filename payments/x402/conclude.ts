@@ -14,7 +14,7 @@ import { CampaignGoneError } from '../activate-campaign.ts';
 import { formatUsdc, priceOf } from '../pricing.ts';
 import { type AuthorizationRow, type SealedPayment, update } from './authorization-store.ts';
 import { authorizationUsed, findAuthorizationTransaction } from './chain-reads.ts';
-import { ChainUnavailableError } from './facilitator.ts';
+import { ChainUnavailableError, type SettleOptions } from './facilitator.ts';
 import { finalize } from './finalize.ts';
 import { recordRefundOwed, settleRefund } from './refunds.ts';
 import { chainUnavailable, chargedButFailed, pendingResponse, verificationFailed } from './responses.ts';
@@ -105,24 +105,58 @@ async function pending(
   });
 }
 
-export async function settleAndConclude(
+/** How a settle call ended: its response, or the chain could not be reached (SERVER_009 then). */
+export type Settlement = { result: SettleResponse } | { error: unknown };
+
+/**
+ * Settles a reserved authorization. `row` is read when the transaction is broadcast, which a `gate`
+ * holds back until the reservation is committed: what comes before the broadcast (settle's re-verify,
+ * gas and fees) can then run while the reservation is being written. The row is marked submitted, with
+ * the transaction hash, while the receipt is awaited.
+ */
+export async function settleReserved(
+  deps: X402Deps,
+  row: () => AuthorizationRow,
+  payment: SealedPayment,
+  options: Pick<SettleOptions, 'knownTransaction' | 'gate'> = {},
+): Promise<Settlement> {
+  let marking: Promise<unknown> = Promise.resolve();
+  try {
+    const result = await deps.facilitator.settle(payment.payload, payment.requirements, {
+      ...options,
+      onBroadcast: async (hash) => {
+        const id = row().id;
+        marking = update(deps.services.db, id, { state: 'submitted', txHash: hash }).catch((error: unknown) =>
+          // Only a shortcut for recovery: the reconciler finds the transaction on chain without it.
+          deps.services.logger.warn('x402: could not mark the authorization submitted', {
+            authorizationId: id,
+            transaction: hash,
+            error: String(error),
+          }),
+        );
+      },
+    });
+    await marking;
+    return { result };
+  } catch (error) {
+    await marking;
+    return { error };
+  }
+}
+
+/** Turns a settle outcome into the answer: completed, pending, refunded or (nothing moved) a 402. */
+export async function concludeSettlement(
   deps: X402Deps,
   operation: Operation,
   row: AuthorizationRow,
-  payment: SealedPayment,
+  settlement: Settlement,
   requestId: string,
-  knownTransaction?: Hex,
 ): Promise<StoredResponse> {
-  let result: SettleResponse;
-  try {
-    result = await deps.facilitator.settle(payment.payload, payment.requirements, {
-      knownTransaction,
-      onBroadcast: (hash) => update(deps.services.db, row.id, { state: 'submitted', txHash: hash }),
-    });
-  } catch (error) {
-    if (error instanceof ChainUnavailableError) throw chainUnavailable();
-    throw error;
+  if ('error' in settlement) {
+    if (settlement.error instanceof ChainUnavailableError) throw chainUnavailable();
+    throw settlement.error;
   }
+  const { result } = settlement;
   if (result.success) return completePaid(deps, operation, row, result.transaction, requestId);
   if (result.errorReason === SETTLEMENT_PENDING && result.transaction) {
     await update(deps.services.db, row.id, { state: 'submitted', txHash: result.transaction });
@@ -138,4 +172,16 @@ export async function settleAndConclude(
     deps.publicUrl,
     result.errorReason ?? 'settlement_failed',
   );
+}
+
+export async function settleAndConclude(
+  deps: X402Deps,
+  operation: Operation,
+  row: AuthorizationRow,
+  payment: SealedPayment,
+  requestId: string,
+  options: Pick<SettleOptions, 'knownTransaction'> = {},
+): Promise<StoredResponse> {
+  const settlement = await settleReserved(deps, () => row, payment, options);
+  return concludeSettlement(deps, operation, row, settlement, requestId);
 }

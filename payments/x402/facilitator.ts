@@ -1,6 +1,8 @@
 /**
  * The x402 facilitator port: verify and settle a payment. Local by default (@x402/evm's exact scheme
- * over our settler, no hosted service involved); X402_FACILITATOR_URL switches to a remote facilitator
+ * over our settler, no hosted service involved: verify is the scheme's, the transfer is broadcast once
+ * verified and the scheme's settle waits for it and checks its Transfer event); X402_FACILITATOR_URL
+ * switches to a remote facilitator
  * over the x402 HTTP API. Transport failures surface as ChainUnavailableError, never as an invalid
  * payment, so an unreachable chain cannot be mistaken for a bad signature.
  */
@@ -13,14 +15,21 @@ import {
   VerifyError,
   type VerifyResponse,
 } from '@x402/core/types';
+import { type ExactEIP3009Payload, type ExactEvmPayloadV2, isEIP3009Payload } from '@x402/evm';
 import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
-import type { Hex } from 'viem';
+import type { Address, Hex } from 'viem';
+import { broadcastTransfer } from './broadcast-transfer.ts';
 import type { X402Config } from './config.ts';
 import { type CallScope, createSettler, isTransportError, type Settler } from './settler.ts';
 
 export class ChainUnavailableError extends Error {}
 
 export interface SettleOptions {
+  /**
+   * Nothing is broadcast before this settles (a rejection cancels the settlement): preparing the
+   * transaction may start early, sending it only once the payment's reservation is committed.
+   */
+  gate?: Promise<unknown>;
   /** Called as soon as the settlement transaction is broadcast (local settlement only). */
   onBroadcast?: (hash: Hex) => Promise<void>;
   /** A transaction already broadcast for this payment: wait for it instead of sending another. */
@@ -70,15 +79,37 @@ export function createLocalFacilitator(settler: Settler): Facilitator {
   return {
     kind: 'local',
     verify(payload, requirements) {
-      const scope: CallScope = {};
+      const scope: CallScope = { memo: new Map() };
       return guard(scope, () => new ExactEvmScheme(settler.signerFor(scope)).verify(payload, requirements));
     },
     settle(payload, requirements, options = {}) {
-      const scope: CallScope = { onBroadcast: options.onBroadcast };
-      const scheme = new ExactEvmScheme(settler.signerFor(scope), {
-        pendingSettlementStore: singleUseStore(options.knownTransaction, signatureOf(payload)),
+      const scope: CallScope = { onBroadcast: options.onBroadcast, gate: options.gate };
+      const signer = settler.signerFor(scope);
+      return guard(scope, async (): Promise<SettleResponse> => {
+        let transaction = options.knownTransaction;
+        if (!transaction && isEIP3009Payload(payload.payload as ExactEvmPayloadV2)) {
+          const sent = await broadcastTransfer(
+            signer,
+            requirements.asset as Address,
+            payload.payload as ExactEIP3009Payload,
+          );
+          if ('failed' in sent) {
+            return {
+              success: false,
+              errorReason: sent.failed,
+              transaction: '',
+              network: requirements.network,
+              payer: (payload.payload as ExactEIP3009Payload).authorization.from,
+            };
+          }
+          transaction = sent.hash;
+        }
+        // With a transaction known, the scheme only waits for its receipt and checks the Transfer event.
+        const scheme = new ExactEvmScheme(signer, {
+          pendingSettlementStore: singleUseStore(transaction, signatureOf(payload)),
+        });
+        return scheme.settle(payload, requirements);
       });
-      return guard(scope, () => scheme.settle(payload, requirements));
     },
   };
 }
@@ -103,7 +134,9 @@ export function createRemoteFacilitator(url: string): Facilitator {
         throw unreachable(error);
       }
     },
-    async settle(payload, requirements) {
+    async settle(payload, requirements, options = {}) {
+      // The remote facilitator broadcasts as soon as it is asked: never before the gate opens.
+      await options.gate;
       try {
         return await client.settle(payload, requirements);
       } catch (error) {

@@ -22,12 +22,24 @@ import {
   update,
 } from './authorization-store.ts';
 import { paymentRequirements } from './challenge.ts';
-import { settleAndConclude } from './conclude.ts';
+import { concludeSettlement, settleReserved } from './conclude.ts';
 import { decodePayment, paymentHeaderOf } from './decode-payment.ts';
 import { ChainUnavailableError } from './facilitator.ts';
 import { authorizationReused, chainUnavailable, paymentInProgress, verificationFailed } from './responses.ts';
 import { resumeRow } from './resume.ts';
 import { agentPrincipal, type X402Deps } from './x402-deps.ts';
+
+/** A promise held until `open` (or rejected by `cancel`); never reported as unhandled. */
+function openingGate() {
+  let open!: () => void;
+  let cancel!: (reason: unknown) => void;
+  const promise = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    cancel = reject;
+  });
+  promise.catch(() => undefined);
+  return { promise, open, cancel };
+}
 
 /** The authorization is reserved by another request: leave the transaction and answer from its row. */
 class ReservationTaken extends Error {}
@@ -113,9 +125,15 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   }
 
   // One transaction: the identity, the reservation (unique per authorization: a concurrent duplicate
-  // waits here and then finds it taken), the inactive campaign and the link between them.
+  // waits here and then finds it taken), the inactive campaign and the link between them. Settling
+  // starts alongside, but broadcasts only once that transaction has committed (the gate).
   let row: AuthorizationRow | undefined;
   let campaignId: string | null = null;
+  const gate = openingGate();
+  const payment = { payload: decoded.payload, requirements };
+  const settling = settleReserved(deps, () => ({ ...(row as AuthorizationRow), campaignId }), payment, {
+    gate: gate.promise,
+  });
   try {
     await runHandler(
       services,
@@ -163,6 +181,9 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
       },
     );
   } catch (error) {
+    // Nothing may be sent for this request: cancel the settlement and let it wind down first.
+    gate.cancel(error);
+    await settling;
     if (!(error instanceof ReservationTaken)) throw error;
     // Someone holds this authorization (or Idempotency-Key) already: answer from their row.
     const other =
@@ -175,11 +196,12 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
       throw fail('invalid_exact_evm_nonce_already_used');
     return resumeForRequest(deps, call, other, hash);
   }
-  return settleAndConclude(
+  gate.open();
+  return concludeSettlement(
     deps,
     call.operation,
     { ...(row as unknown as AuthorizationRow), campaignId },
-    { payload: decoded.payload, requirements },
+    await settling,
     call.request.requestId,
   );
 }

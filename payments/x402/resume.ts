@@ -57,14 +57,9 @@ export async function resumeRow(
           'x402 payment verification failed: the authorization expired before it settled',
         );
       }
-      return settleAndConclude(
-        deps,
-        operation,
-        row,
-        openPayment(deps.services.sealer, row),
-        requestId,
-        row.txHash as Hex,
-      );
+      return settleAndConclude(deps, operation, row, openPayment(deps.services.sealer, row), requestId, {
+        knownTransaction: row.txHash as Hex,
+      });
     }
     case 'reserved': {
       if (!row.campaignId) {

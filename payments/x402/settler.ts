@@ -1,9 +1,9 @@
 /**
  * The settling account: a FacilitatorEvmSigner (what @x402/evm's exact scheme calls) over viem. Sends
- * are serialised through the database with an advisory lock and take their nonce from the chain's
- * pending count inside the lock, so several server processes sharing one settler key never collide.
- * Each call gets its own signer, which reports the transaction hash the moment it is broadcast and
- * remembers whether the chain could not be reached.
+ * are serialised (in process always; through a database advisory lock, the nonce read from the chain
+ * inside it, when several server processes may share the settler key), so nonces never collide. Each
+ * call gets its own signer, which holds sends back until its gate opens, reports the transaction hash
+ * the moment it is broadcast and remembers whether the chain could not be reached.
  */
 import type { FacilitatorEvmSigner } from '@x402/evm';
 import { sql } from 'drizzle-orm';
@@ -11,12 +11,15 @@ import {
   type Address,
   BaseError,
   type Chain,
+  concat,
   createPublicClient,
   createWalletClient,
   defineChain,
+  encodeFunctionData,
   type Hex,
   HttpRequestError,
   http,
+  NonceTooLowError,
   type PublicClient,
   TimeoutError,
   type WalletClient,
@@ -35,10 +38,30 @@ export function isTransportError(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Chain answers one verify call already has: the scheme asks for the payer's code twice (to classify the
+ * signature, then to check it), and one answer serves both.
+ */
+export type ChainMemo = Map<string, Promise<unknown>>;
+
 /** What one verify or settle call learns as it runs. */
 export interface CallScope {
   onBroadcast?: (hash: Hex) => Promise<void>;
   transportError?: unknown;
+  memo?: ChainMemo;
+  /** Nothing is broadcast before this settles; a rejection cancels the send. */
+  gate?: Promise<unknown>;
+}
+
+/** `call`'s answer, from `memo` when the same question was asked before; a failed answer is not kept. */
+function remembered<T>(memo: ChainMemo | undefined, key: string, call: () => Promise<T>): Promise<T> {
+  if (!memo) return call();
+  const known = memo.get(key);
+  if (known) return known as Promise<T>;
+  const answer = call();
+  memo.set(key, answer);
+  answer.catch(() => memo.delete(key));
+  return answer;
 }
 
 export interface Settler {
@@ -74,9 +97,19 @@ function createMutex() {
   };
 }
 
+/** A send refused because the nonce was used already (viem maps it for some calls, nodes word it alike). */
+function isNonceTooLow(error: unknown): boolean {
+  if (!(error instanceof BaseError)) return false;
+  if (error.walk((e) => e instanceof NonceTooLowError) !== null) return true;
+  return /nonce too low|nonce has already been used/i.test(error.message);
+}
+
 /**
- * Sends one transaction from `account` holding the settler's lock, the nonce read inside it: an
- * in-process mutex always, plus a database advisory lock when other processes may share the key.
+ * Sends one transaction from `account` holding the settler's lock: an in-process mutex always, plus a
+ * database advisory lock when other processes may share the key. With the advisory lock, the nonce is
+ * the chain's pending count read inside it; alone, the process counts its own sends after reading the
+ * chain once (again after any failed send, and a send refused for a used nonce is retried once with the
+ * chain's count, in case something else sent from the key).
  */
 function serialisedSender(
   db: Db,
@@ -85,16 +118,42 @@ function serialisedSender(
   crossProcess: boolean,
 ) {
   const exclusive = createMutex();
-  return (send: (nonce: number) => Promise<Hex>): Promise<Hex> =>
-    exclusive(async () => {
-      const pendingNonce = () =>
-        publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' });
-      if (!crossProcess) return send(await pendingNonce());
-      return db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(${SEND_LOCK_CLASS}, hashtext(${account.address}))`);
-        return send(await pendingNonce());
-      });
+  const pendingNonce = () =>
+    publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' });
+  let next: number | undefined;
+  const sendCounted = async (send: (nonce: number) => Promise<Hex>): Promise<Hex> => {
+    const known = next;
+    next = undefined;
+    const nonce = known ?? (await pendingNonce());
+    let hash: Hex;
+    try {
+      hash = await send(nonce);
+    } catch (error) {
+      if (known === undefined || !isNonceTooLow(error)) throw error;
+      const fresh = await pendingNonce();
+      hash = await send(fresh);
+      next = fresh + 1;
+      return hash;
+    }
+    next = nonce + 1;
+    return hash;
+  };
+  if (!crossProcess) return (send: (nonce: number) => Promise<Hex>) => exclusive(() => sendCounted(send));
+  return (send: (nonce: number) => Promise<Hex>): Promise<Hex> => {
+    // The hash is answered as soon as the transaction is out; the lock's COMMIT (which only releases the
+    // lock) completes behind it, and the next send of this process waits for it (the mutex).
+    let sent!: (hash: Hex) => void;
+    const hash = new Promise<Hex>((resolve) => {
+      sent = resolve;
     });
+    const held = exclusive(() =>
+      db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${SEND_LOCK_CLASS}, hashtext(${account.address}))`);
+        sent(await send(await pendingNonce()));
+      }),
+    );
+    return Promise.race([hash, held.then(() => hash)]);
+  };
 }
 
 export function createSettler(
@@ -127,6 +186,7 @@ export function createSettler(
         }
       };
       const broadcast = async (send: (nonce: number) => Promise<Hex>): Promise<Hex> => {
+        await scope.gate;
         const hash = await observe(() => sendSerialised(send));
         await scope.onBroadcast?.(hash);
         return hash;
@@ -143,27 +203,40 @@ export function createSettler(
             }),
           ),
         verifyTypedData: (args) => observe(() => publicClient.verifyTypedData(args as never)),
-        writeContract: (args) =>
-          broadcast((nonce) =>
-            wallet.writeContract({
+        // Gas and fees are settled before the gate and the lock; only the nonce, the signature and the
+        // send happen inside.
+        writeContract: async (args) => {
+          const call = encodeFunctionData({
+            abi: args.abi,
+            functionName: args.functionName,
+            args: args.args,
+          } as Parameters<typeof encodeFunctionData>[0]);
+          const prepared = await observe(() =>
+            wallet.prepareTransactionRequest({
               account,
               chain,
-              nonce,
-              address: args.address,
-              abi: args.abi as never,
-              functionName: args.functionName as never,
-              args: args.args as never,
+              to: args.address,
+              data: args.dataSuffix !== undefined ? concat([call, args.dataSuffix]) : call,
               ...(args.gas !== undefined ? { gas: args.gas } : {}),
-              ...(args.dataSuffix !== undefined ? { dataSuffix: args.dataSuffix } : {}),
+              parameters: ['chainId', 'fees', 'gas', 'type'],
             }),
-          ),
+          );
+          return broadcast(async (nonce) =>
+            wallet.sendRawTransaction({
+              serializedTransaction: await account.signTransaction({ ...prepared, nonce } as never),
+            }),
+          );
+        },
         sendTransaction: (args) =>
           broadcast((nonce) =>
             wallet.sendTransaction({ account, chain, nonce, to: args.to, data: args.data }),
           ),
         waitForTransactionReceipt: (args) =>
           publicClient.waitForTransactionReceipt({ hash: args.hash, timeout: config.settleTimeoutMs }),
-        getCode: (args) => observe(() => publicClient.getCode(args)),
+        getCode: (args) =>
+          observe(() =>
+            remembered(scope.memo, `getCode:${args.address.toLowerCase()}`, () => publicClient.getCode(args)),
+          ),
       };
     },
   };

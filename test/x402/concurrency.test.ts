@@ -4,6 +4,7 @@
  * nonces never collide).
  */
 import { count, eq, inArray } from 'drizzle-orm';
+import { createWalletClient, http } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaigns, payments, x402Authorizations } from '../../db/schema.ts';
 import { api } from '../helpers/api.ts';
@@ -78,5 +79,26 @@ describe('x402 under concurrency', () => {
       .from(x402Authorizations)
       .where(inArray(x402Authorizations.txHash, transactions));
     expect(states.map((s) => s.state)).toEqual(Array(10).fill('settled'));
+  });
+
+  it('keeps settling when something else sent from the settler key in between', async () => {
+    const settler = paid.chain.accounts[1];
+    if (!settler) throw new Error('no settler account');
+    const pay = async (name: string, ip: string) => {
+      const payer = await paid.newPayer();
+      return create(v1Header(await signAuthorization(payer.account, { to: paid.payTo })), name, ip);
+    };
+    expect((await pay('before', '10.0.3.1')).status).toBe(201);
+    // An operator moves ETH from the settler's account: the nonce iris would use next is taken.
+    const wallet = createWalletClient({
+      account: settler.account,
+      chain: paid.chain.chain,
+      transport: http(paid.chain.rpcUrl),
+    });
+    const sent = await wallet.sendTransaction({ to: paid.payTo, value: 1n });
+    await paid.chain.publicClient.waitForTransactionReceipt({ hash: sent });
+    const after = await pay('after', '10.0.3.2');
+    expect(after.status, after.text).toBe(201);
+    expect(after.body.meta.payment.status).toBe('settled');
   });
 });
