@@ -95,12 +95,9 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
 
   // The very same signed authorization again: never verify or settle it twice.
-  const existing = await findByNonce(services.db, {
-    network: config.network.id,
-    asset: config.asset,
-    payer,
-    nonce,
-  });
+  const byNonce = () =>
+    findByNonce(services.db, { network: config.network.id, asset: config.asset, payer, nonce });
+  const existing = await byNonce();
   if (existing) {
     if (existing.payloadHash !== signed) throw fail('invalid_exact_evm_nonce_already_used');
     return resumeForRequest(deps, call, existing, hash);
@@ -112,7 +109,13 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
     if (error instanceof ChainUnavailableError) throw chainUnavailable();
     throw error;
   }
-  if (!verified.isValid) throw fail(verified.invalidReason ?? 'invalid_payment');
+  if (!verified.isValid) {
+    // A copy of this authorization sent at the same time may have settled it meanwhile (the chain then
+    // calls it used): that copy's answer is this one's too.
+    const settledMeanwhile = await byNonce();
+    if (settledMeanwhile?.payloadHash === signed) return resumeForRequest(deps, call, settledMeanwhile, hash);
+    throw fail(verified.invalidReason ?? 'invalid_payment');
+  }
 
   // A retry of a request whose response was lost, signed afresh: answer with the first one.
   if (idempotencyKey !== undefined) {
@@ -187,7 +190,7 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
     if (!(error instanceof ReservationTaken)) throw error;
     // Someone holds this authorization (or Idempotency-Key) already: answer from their row.
     const other =
-      (await findByNonce(services.db, { network: config.network.id, asset: config.asset, payer, nonce })) ??
+      (await byNonce()) ??
       (idempotencyKey !== undefined
         ? await findByIdempotencyKey(services.db, { payer, operationId: call.operation.id, idempotencyKey })
         : undefined);
