@@ -5,7 +5,7 @@
  */
 
 import { hasScope, type Principal, principalKey } from '../domain/principal.ts';
-import { ApiError, errorBody } from '../errors/api-error.ts';
+import { ApiError, errorBody, serializeErrorBody } from '../errors/api-error.ts';
 import { errorFields } from '../logger.ts';
 import type { Operation } from '../operations/define-operation.ts';
 import type { Services } from '../services.ts';
@@ -31,7 +31,8 @@ export interface OperationRequest extends RawInput {
   header: (name: string) => string | undefined;
 }
 
-export type OperationResponse = StoredResponse;
+/** `text`, when set, is `body` already serialized (what the HTTP transport sends). */
+export type OperationResponse = StoredResponse & { text?: string };
 
 function checkAccess(operation: Operation, principal: Principal): void {
   if (principal.kind === 'anonymous') {
@@ -144,5 +145,10 @@ export function errorResponse(
       ...errorFields(error),
     });
   }
-  return { status: apiError.status, headers: apiError.headers, body: errorBody(apiError, requestId) };
+  return {
+    status: apiError.status,
+    headers: apiError.headers,
+    body: errorBody(apiError, requestId),
+    text: serializeErrorBody(apiError, requestId),
+  };
 }
