@@ -11,7 +11,7 @@ import { operations as registry } from '../operations/registry.ts';
 import { errorResponse } from '../pipeline/execute-operation.ts';
 import type { Services } from '../services.ts';
 import { llmsTxt } from './llms-txt.ts';
-import { requestFront, requestIdOf } from './middleware/request-id.ts';
+import { requestIdOf, startRequest } from './middleware/request-id.ts';
 import { openApiDocument } from './openapi.ts';
 import { operationsRouter } from './router.ts';
 import { send } from './send.ts';
@@ -21,8 +21,11 @@ export function createApp(services: Services, operations: readonly Operation[] =
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
-  app.use(requestFront());
-  app.use(operationsRouter(services, operations));
+  // One layer for what every request needs first and the REST routes (most requests end there).
+  const routeOperation = operationsRouter(services, operations);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!startRequest(req, res)) routeOperation(req, res, next);
+  });
   // After the REST routes: /mcp is not a registry path, so REST requests never pass this layer.
   app.use(mcpRouter(services, operations));
 

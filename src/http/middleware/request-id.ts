@@ -3,7 +3,7 @@
  * and applies CORS in the same step.
  */
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { applyCors } from './cors.ts';
 
 export function newRequestId(): string {
@@ -12,17 +12,14 @@ export function newRequestId(): string {
 }
 
 /**
- * The first middleware of every request: its id (X-Request-ID) and CORS, in one layer because it runs
- * on every request.
+ * What every request gets first: its id (X-Request-ID) and CORS. Returns true when that already answered
+ * the request (a CORS preflight).
  */
-export function requestFront() {
-  return function front(req: Request, res: Response, next: NextFunction): void {
-    const id = newRequestId();
-    res.locals.requestId = id;
-    res.setHeader('X-Request-ID', id);
-    if (applyCors(req, res)) return;
-    next();
-  };
+export function startRequest(req: Request, res: Response): boolean {
+  const id = newRequestId();
+  res.locals.requestId = id;
+  res.setHeader('X-Request-ID', id);
+  return applyCors(req, res);
 }
 
 export function requestIdOf(res: Response): string {
