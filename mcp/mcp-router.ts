@@ -1,8 +1,9 @@
 /**
  * The remote MCP endpoint: POST /mcp speaks Streamable HTTP in stateless mode with JSON responses — a
  * fresh MCP server and transport per request (a stateless transport is never reused), answering from
- * the tool catalog built once here. GET and DELETE get 405 (no sessions, no server-initiated stream).
+ * the tool catalog built once here; a lone plain tools/call is answered directly (direct-call.ts). GET and DELETE get 405 (no sessions, no server-initiated stream).
  */
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { NextFunction, Request, Response } from 'express';
 import { readJsonBody } from '../src/http/middleware/json-body.ts';
 import { requestIdOf } from '../src/http/middleware/request-id.ts';
@@ -12,9 +13,10 @@ import type { Operation } from '../src/operations/define-operation.ts';
 import type { OperationResponse } from '../src/pipeline/execute-operation.ts';
 import type { Services } from '../src/services.ts';
 import { allowedHostsFrom, hostnameOf } from './allowed-hosts.ts';
+import { answerToolCall, plainToolCall } from './direct-call.ts';
 import { gateMcpRequest, jsonRpcRejection, singleId } from './http-gate.ts';
 import { framePost, type HttpAnswer, JsonResponseTransport } from './json-transport.ts';
-import { createIrisMcpServer, type McpServerOptions } from './mcp-server.ts';
+import { createIrisMcpServer, type McpServerOptions, type ToolCaller } from './mcp-server.ts';
 import { pipelineCaller } from './pipeline-caller.ts';
 import { createToolCatalog } from './tool-catalog.ts';
 
@@ -54,6 +56,15 @@ export function mcpRouter(
   );
   const limit = Math.max(MCP_BODY_LIMIT_BYTES, services.env.IRIS_BODY_LIMIT_BYTES);
 
+  /** Through an SDK server of its own (a stateless transport serves one request). */
+  async function answerWithServer(messages: JSONRPCMessage[], caller: ToolCaller): Promise<HttpAnswer> {
+    const server = createIrisMcpServer(catalog, caller, options);
+    const transport = new JsonResponseTransport();
+    await server.connect(transport);
+    // Not closed afterwards: it holds nothing once answered, and closing allocates an error per request.
+    return transport.exchange(messages);
+  }
+
   async function post(req: Request, res: Response): Promise<void> {
     let body: unknown;
     try {
@@ -92,11 +103,11 @@ export function mcpRouter(
     const caller = pipelineCaller(services, req, requestId, (response) => {
       unauthorized ??= response;
     });
-    const server = createIrisMcpServer(catalog, caller, options);
-    const transport = new JsonResponseTransport();
-    await server.connect(transport);
-    // Not closed afterwards: it holds nothing once answered, and closing allocates an error per request.
-    const answer = await transport.exchange(messages);
+    // framePost has checked the message; a batch, even of one, goes to the SDK server.
+    const single = plainToolCall(body);
+    const answer = single
+      ? await answerToolCall(catalog, caller, single, options)
+      : await answerWithServer(messages, caller);
     if (unauthorized) send(res, jsonRpcRejection(unauthorized, singleId(messages)));
     else write(res, answer);
   }

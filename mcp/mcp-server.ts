@@ -54,16 +54,32 @@ export function createIrisMcpServer(
     jsonSchemaValidator: sharedValidator,
   });
   server.setRequestHandler(ListToolsRequestSchema, () => catalog.listResult);
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
-    const { name, arguments: args = {}, _meta: meta } = request.params;
-    const operation = catalog.operationOf(name);
-    if (!operation) return errorResult('SERVER_003', `unknown tool: ${name}`, newRequestId());
-    return cappedCall(
-      operation,
-      args,
-      (input) => call(operation, input, meta),
-      options.maxResultChars ?? MAX_RESULT_CHARS,
-    );
-  });
+  server.setRequestHandler(CallToolRequestSchema, (request) =>
+    callTool(catalog, call, request.params, options),
+  );
   return server;
+}
+
+export interface ToolCallParams {
+  name: string;
+  arguments?: ToolArgs | undefined;
+  _meta?: CallMeta | undefined;
+}
+
+/** What tools/call answers: the operation's result as a tool result (an unknown tool is an error result). */
+export function callTool(
+  catalog: ToolCatalog,
+  call: ToolCaller,
+  params: ToolCallParams,
+  options: McpServerOptions = {},
+): Promise<CallToolResult> {
+  const { name, arguments: args = {}, _meta: meta } = params;
+  const operation = catalog.operationOf(name);
+  if (!operation) return Promise.resolve(errorResult('SERVER_003', `unknown tool: ${name}`, newRequestId()));
+  return cappedCall(
+    operation,
+    args,
+    (input) => call(operation, input, meta),
+    options.maxResultChars ?? MAX_RESULT_CHARS,
+  );
 }
