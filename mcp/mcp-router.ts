@@ -5,6 +5,7 @@
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { NextFunction, Request, Response } from 'express';
+import { clientIp } from '../src/http/client-ip.ts';
 import { readJsonBody } from '../src/http/middleware/json-body.ts';
 import { requestIdOf } from '../src/http/middleware/request-id.ts';
 import { send } from '../src/http/send.ts';
@@ -91,7 +92,7 @@ export function mcpRouter(
     const requestId = requestIdOf(res);
     const rejection = await gateMcpRequest(services, catalog, {
       authorization: req.headers.authorization,
-      ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      ip: clientIp(req),
       requestId,
       messages,
     });

@@ -4,6 +4,7 @@
  * key has the same principal, scopes and rate limits on both surfaces.
  */
 import type { Request } from 'express';
+import { clientIp } from '../src/http/client-ip.ts';
 import { newRequestId } from '../src/http/middleware/request-id.ts';
 import { isMutation, type Operation, pathParams } from '../src/operations/define-operation.ts';
 import { executeOperation, type OperationResponse } from '../src/pipeline/execute-operation.ts';
@@ -45,7 +46,7 @@ export function pipelineCaller(
 ): ToolCaller {
   const authorization = req.headers.authorization;
   const hasBearer = authorization !== undefined && /^\s*bearer\s/i.test(authorization);
-  const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  const ip = clientIp(req);
   let nextId: string | undefined = requestId;
   return async (operation, args, meta) => {
     const headers: Record<string, string> = headersFromMeta(meta, hasBearer);

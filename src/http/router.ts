@@ -8,6 +8,7 @@ import { ApiError } from '../errors/api-error.ts';
 import { isMutation, type Operation } from '../operations/define-operation.ts';
 import { errorResponse, executeOperation } from '../pipeline/execute-operation.ts';
 import type { Services } from '../services.ts';
+import { clientIp } from './client-ip.ts';
 import { readJsonBody } from './middleware/json-body.ts';
 import { requestIdOf } from './middleware/request-id.ts';
 import { createRouteTable } from './route-table.ts';
@@ -33,7 +34,7 @@ export function operationsRouter(services: Services, operations: readonly Operat
   ) => {
     const response = await executeOperation(services, operation, {
       requestId: requestIdOf(res),
-      ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      ip: clientIp(req),
       header: headerOf(req),
       params,
       query: req.query as Record<string, unknown>,

@@ -40,9 +40,13 @@ describe('together', () => {
       (reason: unknown) => reason,
     );
     // drizzle wraps the driver's error: the cause is the database's own word for it.
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
     expect(cause).toMatch(/duplicate key/i);
-    const rows = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from together_probe`);
+    const rows = await queryRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from together_probe`,
+    );
     expect(Number(rows[0]?.n)).toBe(0);
   });
 

@@ -2,13 +2,23 @@
  * Gives every request an id (`req_…`), set as X-Request-ID on every response and carried in errors,
  * and applies CORS in the same step.
  */
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { applyCors } from './cors.ts';
 
+/** Random bytes drawn a batch at a time: one system call and one string per id, not three. */
+const ID_BYTES = 12;
+const pool = Buffer.allocUnsafe(ID_BYTES * 512);
+let offset = pool.length;
+
 export function newRequestId(): string {
-  // randomUUID draws from a pooled buffer: much cheaper per call than randomBytes.
-  return `req_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+  if (offset + ID_BYTES > pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const id = `req_${pool.toString('hex', offset, offset + ID_BYTES)}`;
+  offset += ID_BYTES;
+  return id;
 }
 
 /**

@@ -3,7 +3,7 @@
  */
 import { ApiError } from '../../errors/api-error.ts';
 import type { RateLimitClass } from '../../operations/define-operation.ts';
-import type { RateLimitStore } from './store.ts';
+import type { BucketCount, BucketHit, RateLimitStore } from './store.ts';
 
 export interface LimitRule {
   limit: number;
@@ -29,22 +29,25 @@ export async function enforceRateLimit(
   limitClass: RateLimitClass | undefined,
   nowMs: number,
 ): Promise<void> {
-  const rules: [string, LimitRule][] = [
-    [`${subject}:global`, GLOBAL_LIMIT],
-    [`${subject}:burst`, BURST_LIMIT],
+  // Runs on every request: the buckets and their limits side by side, nothing else allocated.
+  const classRule = limitClass ? CLASS_LIMITS[limitClass] : undefined;
+  const hits: BucketHit[] = [
+    { bucket: `${subject}:global`, windowMs: GLOBAL_LIMIT.windowMs },
+    { bucket: `${subject}:burst`, windowMs: BURST_LIMIT.windowMs },
   ];
-  if (limitClass) rules.push([`${subject}:${limitClass}`, CLASS_LIMITS[limitClass]]);
-  const counts = await store.hit(
-    rules.map(([bucket, rule]) => ({ bucket, windowMs: rule.windowMs })),
-    nowMs,
-  );
+  const limits = [GLOBAL_LIMIT.limit, BURST_LIMIT.limit];
+  if (classRule) {
+    hits.push({ bucket: `${subject}:${limitClass}`, windowMs: classRule.windowMs });
+    limits.push(classRule.limit);
+  }
+  const counts = await store.hit(hits, nowMs);
   let worst: { limit: number; resetAtMs: number } | undefined;
-  counts.forEach((c, i) => {
-    const rule = (rules[i] as [string, LimitRule])[1];
-    if (c.count > rule.limit && (!worst || c.resetAtMs > worst.resetAtMs)) {
-      worst = { limit: rule.limit, resetAtMs: c.resetAtMs };
-    }
-  });
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i] as BucketCount;
+    const limit = limits[i] as number;
+    if (c.count > limit && (!worst || c.resetAtMs > worst.resetAtMs))
+      worst = { limit, resetAtMs: c.resetAtMs };
+  }
   if (!worst) return;
   const retryAfter = Math.max(1, Math.ceil((worst.resetAtMs - nowMs) / 1000));
   throw new ApiError('RATE_001', `too many requests. please try again in ${retryAfter} seconds.`, {
