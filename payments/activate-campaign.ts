@@ -68,7 +68,13 @@ export async function activatePaidCampaign(
   tx: Db,
   campaignId: string,
   payment: ReceivedPayment,
-  options: { systemUserId: string; keyLabel: string; now: Date },
+  options: {
+    systemUserId: string;
+    keyLabel: string;
+    now: Date;
+    /** The identity is known to hold its agent key already: no key is issued, nothing is asked. */
+    keyHeld?: boolean;
+  },
 ): Promise<{ campaign: Campaign; paymentId: string; agentKey: ApiKeyWithSecret | undefined }> {
   const [row] = await tx
     .update(campaigns)
@@ -79,12 +85,14 @@ export async function activatePaidCampaign(
   const [paymentId, , agentKey] = await together(
     recordPayment(tx, payment, row.id, options.now),
     enqueueCampaignRun(tx, row.id),
-    issueAgentKey(tx, {
-      identityId: payment.identityId,
-      systemUserId: options.systemUserId,
-      label: options.keyLabel,
-      now: options.now,
-    }),
+    options.keyHeld
+      ? Promise.resolve(undefined)
+      : issueAgentKey(tx, {
+          identityId: payment.identityId,
+          systemUserId: options.systemUserId,
+          label: options.keyLabel,
+          now: options.now,
+        }),
   );
   return { campaign: toCampaign(row), paymentId, agentKey };
 }

@@ -46,3 +46,43 @@ export async function issueAgentKey(
     .returning();
   return row ? { ...toApiKeyView(row, options.now), key: material.raw } : undefined;
 }
+
+/**
+ * Identities a server process has seen committed, and whether each holds its agent key. Neither row is
+ * ever deleted, so a repeat payer's payment skips the identity upsert and the key insert (two statements
+ * of every paid call). Per rail instance, so per database; bounded, the oldest forgotten first.
+ */
+export class KnownIdentities {
+  private readonly bySubject = new Map<string, string>();
+  private readonly withKey = new Set<string>();
+
+  constructor(private readonly max = 10_000) {}
+
+  idOf(kind: IdentityKind, subject: string): string | undefined {
+    return this.bySubject.get(`${kind}:${subject}`);
+  }
+
+  /** Call only once the transaction that wrote or read the identity has committed. */
+  remember(kind: IdentityKind, subject: string, id: string): void {
+    const key = `${kind}:${subject}`;
+    if (this.bySubject.has(key)) return;
+    if (this.bySubject.size >= this.max) {
+      const oldest = this.bySubject.keys().next().value;
+      if (oldest !== undefined) this.bySubject.delete(oldest);
+    }
+    this.bySubject.set(key, id);
+  }
+
+  hasKey(identityId: string): boolean {
+    return this.withKey.has(identityId);
+  }
+
+  /** Call only once the transaction that issued (or found) the identity's key has committed. */
+  rememberKey(identityId: string): void {
+    if (this.withKey.size >= this.max) {
+      const oldest = this.withKey.values().next().value;
+      if (oldest !== undefined) this.withKey.delete(oldest);
+    }
+    this.withKey.add(identityId);
+  }
+}

@@ -36,7 +36,8 @@ export async function finalize(
   requestId: string,
 ): Promise<StoredResponse> {
   const { services } = deps;
-  return services.db.transaction(async (tx) => {
+  let identityId: string | null = null;
+  const response = await services.db.transaction(async (tx) => {
     const now = services.clock();
     const [row] = await tx
       .select()
@@ -49,6 +50,7 @@ export async function finalize(
       throw new CampaignGoneError(`authorization is ${row.state}`);
     }
     if (!row.campaignId || !row.identityId) throw new CampaignGoneError('no campaign was created');
+    identityId = row.identityId;
     const { campaign, agentKey } = await activatePaidCampaign(
       tx,
       row.campaignId,
@@ -63,7 +65,12 @@ export async function finalize(
         asset: row.asset,
         authorizationId: row.id,
       },
-      { systemUserId: services.systemUserId, keyLabel: `agent ${row.payer}`, now },
+      {
+        systemUserId: services.systemUserId,
+        keyLabel: `agent ${row.payer}`,
+        now,
+        keyHeld: deps.known.hasKey(row.identityId),
+      },
     );
 
     const settle: SettleResponse = {
@@ -107,4 +114,7 @@ export async function finalize(
     );
     return response;
   });
+  // Committed: the identity holds its agent key now (issued here or before).
+  if (identityId) deps.known.rememberKey(identityId);
+  return response;
 }

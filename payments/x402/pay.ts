@@ -132,6 +132,7 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   // starts alongside, but broadcasts only once that transaction has committed (the gate).
   let row: AuthorizationRow | undefined;
   let campaignId: string | null = null;
+  let reservedIdentity: string | undefined;
   const gate = openingGate();
   const payment = { payload: decoded.payload, requirements };
   const settling = settleReserved(deps, () => ({ ...(row as AuthorizationRow), campaignId }), payment, {
@@ -151,7 +152,8 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
       },
       {
         before: async (tx) => {
-          const identityId = await upsertIdentity(tx, 'wallet', payer);
+          const identityId = deps.known.idOf('wallet', payer) ?? (await upsertIdentity(tx, 'wallet', payer));
+          reservedIdentity = identityId;
           if (call.principal.kind === 'key' && call.principal.agentIdentityId !== identityId) {
             throw new ApiError(
               'AUTH_002',
@@ -199,6 +201,8 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
       throw fail('invalid_exact_evm_nonce_already_used');
     return resumeForRequest(deps, call, other, hash);
   }
+  // Committed: the identity exists for good.
+  if (reservedIdentity) deps.known.remember('wallet', payer, reservedIdentity);
   gate.open();
   return concludeSettlement(
     deps,

@@ -6,6 +6,7 @@ import type { PublicClient } from 'viem';
 import type { AgentPrincipal } from '../../src/domain/principal.ts';
 import { AGENT_SCOPES } from '../../src/domain/principal.ts';
 import type { Services } from '../../src/services.ts';
+import type { KnownIdentities } from '../identities.ts';
 import type { X402Config } from './config.ts';
 import type { Facilitator } from './facilitator.ts';
 import type { Settler } from './settler.ts';
@@ -20,6 +21,8 @@ export interface X402Deps {
   publicUrl: string;
   /** How long a request may work on an authorization before the reconciler may take it over. */
   leaseMs: number;
+  /** Payers seen before, and whether they hold their agent key. */
+  known: KnownIdentities;
 }
 
 export function agentPrincipal(deps: Pick<X402Deps, 'services'>, identityId: string): AgentPrincipal {

@@ -5,6 +5,7 @@
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { Services } from '../../src/services.ts';
 import type { PaymentRail } from '../gateway/rail.ts';
+import { KnownIdentities } from '../identities.ts';
 import { PRICES } from '../pricing.ts';
 import { x402Challenge } from './challenge.ts';
 import type { X402Config } from './config.ts';
@@ -41,6 +42,7 @@ export function createX402Rail(
       : undefined,
     publicUrl,
     leaseMs: 2 * config.settleTimeoutMs + 1_000,
+    known: new KnownIdentities(),
   };
   const reconciler = startReconciler(
     deps,

@@ -65,6 +65,17 @@ describe('agent identities', () => {
     expect(foreign.status).toBe(403);
     expect(foreign.body.error.code).toBe('AUTH_002');
     expect(await paid.chain.balanceOf(dave.address)).toBe(10_000_000n);
+
+    // The refused attempt wrote nothing that lasts: dave's own first payment makes his identity and key.
+    const own = await buy(dave);
+    expect(own.status, own.text).toBe(201);
+    expect(own.body.meta.payment.identity_id).not.toBe(first.body.meta.payment.identity_id);
+    expect(own.body.meta.payment.agent_api_key.key).toMatch(/^is_live_/);
+    // Repeat payments (identity and key known to the server by then) issue no second key.
+    const again = await buy(dave);
+    expect(again.status, again.text).toBe(201);
+    expect(again.body.meta.payment.identity_id).toBe(own.body.meta.payment.identity_id);
+    expect(again.body.meta.payment.agent_api_key).toBeUndefined();
   });
 
   it('lets accounts with keys create campaigns without paying', async () => {
