@@ -58,13 +58,14 @@ export async function executeOperation(
   const now = services.clock();
   let claim: IdempotencyClaim | undefined;
   try {
-    let principal: Principal = await authenticate(services, request.header('authorization'), now).catch(
-      async (error: unknown) => {
-        // Failed attempts count against the caller's address, so keys cannot be guessed at full speed.
-        await enforceRateLimit(services.rateLimits, `ip:${request.ip}`, undefined, now.getTime());
-        throw error;
-      },
-    );
+    let principal: Principal;
+    try {
+      principal = await authenticate(services, request.header('authorization'), now);
+    } catch (error) {
+      // Failed attempts count against the caller's address, so keys cannot be guessed at full speed.
+      await enforceRateLimit(services.rateLimits, `ip:${request.ip}`, undefined, now.getTime());
+      throw error;
+    }
     await enforceRateLimit(
       services.rateLimits,
       principalKey(principal, request.ip),
