@@ -77,6 +77,15 @@ export async function runMppSection(
     BENCH_CHALLENGE: JSON.stringify(challenge),
   });
   cleanups.push(bare.stop);
+  // First, on the fresh server, as the x402 section measures its challenge: the two rows then differ by
+  // the second rail only.
+  const challengeRow = await runChallenge(
+    config,
+    { irisUrl, baselineUrl: bare.ready.url },
+    challenge,
+    log,
+    MPP_CHALLENGE_NAME,
+  );
 
   const { mppClients: clients, mppAgentsPerClient: perClient, mppPacks: packs } = config;
   log(
@@ -102,14 +111,6 @@ export async function runMppSection(
   const measured = await spendAll(irisUrl, dealAgents(agents, clients), cpu);
   const ledger = Ledger.parse(await (await fetch(`${iris.ready.probeUrl}/ledger`)).json());
   const stripeDuringSpending = setup.stripe.requests.length - stripeBeforeSpending;
-
-  const challengeRow = await runChallenge(
-    config,
-    { irisUrl, baselineUrl: bare.ready.url },
-    challenge,
-    log,
-    MPP_CHALLENGE_NAME,
-  );
 
   const perKey = requestsPerKey(packs);
   const limits =
@@ -140,7 +141,8 @@ export async function runMppSection(
         `database's work too) and of the orchestrator running the clients, over the requests sent`,
       `mpp challenge: unpaid POST /campaigns, valid body, no key, a distinct X-Forwarded-For per request out ` +
         `of ${config.addressCount}; 402 with PAYMENT-REQUIRED, WWW-Authenticate: Payment and the mpp and ` +
-        `credits body objects; baseline: a bare express handler replaying the same status, headers and bytes`,
+        `credits body objects, measured on the fresh server before the purchases; baseline: a bare express ` +
+        `handler replaying the same status, headers and bytes`,
     ],
     tables: [formatDebits(measured, database), formatLedger(measured, warmup, ledger)],
     failures: [
