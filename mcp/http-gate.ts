@@ -22,6 +22,11 @@ export interface GateRequest {
   requestId: string;
   /** The request's JSON-RPC messages, already validated. */
   messages: readonly JSONRPCMessage[];
+  /**
+   * Check the key here for tool calls too: when the answer streams (SSE), its status is sent before any
+   * tool runs, so a 401 from the pipeline could no longer become the HTTP status.
+   */
+  authenticateCalls?: boolean;
 }
 
 /** The tool a message calls, if it is a tools/call. */
@@ -76,7 +81,11 @@ export async function gateMcpRequest(
   if (authorization !== undefined && !paying) {
     // Tool calls authenticate in the pipeline (once per call, as on REST), and a 401 there turns the
     // whole HTTP answer into that 401; only requests without a known tool call are checked here.
-    if (toolNames.length > 0 && toolNames.every((name) => catalog.operationOf(name) !== undefined)) {
+    if (
+      !request.authenticateCalls &&
+      toolNames.length > 0 &&
+      toolNames.every((name) => catalog.operationOf(name) !== undefined)
+    ) {
       return undefined;
     }
     try {

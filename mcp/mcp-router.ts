@@ -1,8 +1,10 @@
 /**
  * The remote MCP endpoint: POST /mcp speaks Streamable HTTP in stateless mode with JSON responses — a
  * fresh MCP server and transport per request (a stateless transport is never reused), answering from
- * the tool catalog built once here; a lone plain tools/call is answered directly (direct-call.ts). GET and DELETE get 405 (no sessions, no server-initiated stream).
+ * the tool catalog built once here; a lone plain tools/call is answered directly (direct-call.ts). With
+ * MCP_TRANSPORT=sdk, the SDK's StreamableHTTPServerTransport answers instead, streaming SSE. GET and DELETE get 405 (no sessions, no server-initiated stream).
  */
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { NextFunction, Request, Response } from 'express';
 import { clientIp } from '../src/http/client-ip.ts';
@@ -28,6 +30,8 @@ export interface McpRouterOptions extends McpServerOptions {
   path?: string;
   /** Overrides MCP_ALLOWED_HOSTS (comma-separated; `*` for any host). */
   allowedHosts?: string;
+  /** Overrides MCP_TRANSPORT. */
+  transport?: 'json' | 'sdk';
 }
 
 function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}) {
@@ -56,6 +60,7 @@ export function mcpRouter(
     services.env.HOST,
   );
   const limit = Math.max(MCP_BODY_LIMIT_BYTES, services.env.IRIS_BODY_LIMIT_BYTES);
+  const streaming = (options.transport ?? services.env.MCP_TRANSPORT) === 'sdk';
 
   /** Through an SDK server of its own (a stateless transport serves one request). */
   async function answerWithServer(messages: JSONRPCMessage[], caller: ToolCaller): Promise<HttpAnswer> {
@@ -64,6 +69,26 @@ export function mcpRouter(
     await server.connect(transport);
     // Not closed afterwards: it holds nothing once answered, and closing allocates an error per request.
     return transport.exchange(messages);
+  }
+
+  /**
+   * Through the SDK's own Streamable HTTP transport, stateless (a new one per request), which streams the
+   * answer as SSE; it frames and answers the request itself.
+   */
+  async function streamWithSdk(
+    req: Request,
+    res: Response,
+    body: unknown,
+    caller: ToolCaller,
+  ): Promise<void> {
+    const server = createIrisMcpServer(catalog, caller, options);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    await server.connect(transport);
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await transport.handleRequest(req, res, body);
   }
 
   async function post(req: Request, res: Response): Promise<void> {
@@ -95,6 +120,7 @@ export function mcpRouter(
       ip: clientIp(req),
       requestId,
       messages,
+      authenticateCalls: streaming,
     });
     if (rejection) {
       send(res, rejection);
@@ -104,6 +130,10 @@ export function mcpRouter(
     const caller = pipelineCaller(services, req, requestId, (response) => {
       unauthorized ??= response;
     });
+    if (streaming) {
+      await streamWithSdk(req, res, body, caller);
+      return;
+    }
     // framePost has checked the message; a batch, even of one, goes to the SDK server.
     const single = plainToolCall(body);
     const answer = single
