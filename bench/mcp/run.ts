@@ -21,12 +21,16 @@ const TARGET_RATIO = 0.7;
 
 interface Ready {
   url: string;
+  /** The same server's /mcp on the SDK's transport (MCP_TRANSPORT=sdk, SSE answers). */
+  sdkUrl: string;
   pid: number;
   keys: string[];
 }
 
 interface Side {
   name: string;
+  /** Another server than the bench's main one. */
+  url?: string;
   request: () => autocannon.Request;
 }
 
@@ -107,7 +111,12 @@ function mcpSide(
 }
 
 async function slice(url: string, side: Side, seconds: number): Promise<autocannon.Result> {
-  return autocannon({ url, connections: CONNECTIONS, duration: seconds, requests: [side.request()] });
+  return autocannon({
+    url: side.url ?? url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [side.request()],
+  });
 }
 
 function add(tally: Tally, result: autocannon.Result, seconds: number): void {
@@ -212,11 +221,19 @@ async function main(): Promise<void> {
         mcpSide('campaigns_list', 'campaigns_list', { limit: 20 }, auth, errors),
       ],
     ];
-    for (const [rest, mcp] of pairs) {
+    // Reported, not a target: why /mcp does not use the SDK's transport by default.
+    const sdkSide = {
+      ...mcpSide('keys_me (SDK transport, SSE)', 'keys_me', {}, auth, errors),
+      url: ready.sdkUrl,
+    };
+    for (const [rest, mcp] of [
+      ...pairs,
+      [restSide('GET /keys/me', '/keys/me', auth), sdkSide] as [Side, Side],
+    ]) {
       const { rest: r, mcp: m, ratio } = await compare(ready.url, rest, mcp, errors);
-      const verdict = ratio >= TARGET_RATIO ? 'met' : 'NOT met';
+      const verdict = mcp === sdkSide ? 'reported' : ratio >= TARGET_RATIO ? 'met' : 'NOT met';
       process.stdout.write(
-        `${`${mcp.name} vs ${rest.name}`.padEnd(28)} ${fmt(r.rps)} ${fmt(m.rps)} ${fmt(ratio, 2)}x ${`${r.p50}/${r.p99}`.padStart(14)} ${`${m.p50}/${m.p99}`.padStart(15)} ${String(r.failures + m.failures).padStart(9)}   target ≥ ${TARGET_RATIO}x ${verdict}\n`,
+        `${`${mcp.name} vs ${rest.name}`.padEnd(28)} ${fmt(r.rps)} ${fmt(m.rps)} ${fmt(ratio, 2)}x ${`${r.p50}/${r.p99}`.padStart(14)} ${`${m.p50}/${m.p99}`.padStart(15)} ${String(r.failures + m.failures).padStart(9)}   ${verdict === 'reported' ? 'reported' : `target ≥ ${TARGET_RATIO}x ${verdict}`}\n`,
       );
     }
     const load = await sustained(ready, auth, errors);

@@ -64,7 +64,8 @@ describe('MCP over the SDK transport (SSE)', () => {
   });
 
   it('answers a missing or invalid key with HTTP 401 before any stream starts', async () => {
-    for (const headers of [{}, { authorization: `Bearer is_live_${'x'.repeat(30)}` }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: `Bearer is_live_${'x'.repeat(30)}` }];
+    for (const headers of attempts) {
       const response = await rawPost(toolCall('keys_me', {}, 3), headers);
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toContain('Bearer');
