@@ -18,13 +18,13 @@ export function bearer(key: string): Record<string, string> {
   return { authorization: `Bearer ${key}` };
 }
 
-/** POSTs one JSON-RPC message (or batch) to /mcp as an MCP client would. */
-export async function postMcp(
+/** POSTs one JSON-RPC message (or batch) to /mcp as an MCP client would; the response as it came. */
+export function postMcpRaw(
   baseUrl: string,
   message: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Headers; body: unknown }> {
-  const response = await fetch(`${baseUrl}/mcp`, {
+): Promise<Response> {
+  return fetch(`${baseUrl}/mcp`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -34,6 +34,15 @@ export async function postMcp(
     },
     body: JSON.stringify(message),
   });
+}
+
+/** postMcpRaw with the JSON body read. */
+export async function postMcp(
+  baseUrl: string,
+  message: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const response = await postMcpRaw(baseUrl, message, headers);
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }

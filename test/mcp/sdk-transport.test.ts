@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../src/operations/registry.ts';
 import { api } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { bearer, connectMcp, structured, textJson, toolCall } from './mcp-client.ts';
+import { bearer, connectMcp, postMcpRaw, structured, textJson, toolCall } from './mcp-client.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -16,22 +16,9 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-async function rawPost(message: unknown, headers: Record<string, string>) {
-  return fetch(`${server.url}/mcp`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2025-06-18',
-      ...headers,
-    },
-    body: JSON.stringify(message),
-  });
-}
-
 describe('MCP over the SDK transport (SSE)', () => {
   it('streams a tool call as an SSE event carrying the JSON-RPC response', async () => {
-    const response = await rawPost(toolCall('keys_me', {}, 9), bearer(server.adminKey));
+    const response = await postMcpRaw(server.url, toolCall('keys_me', {}, 9), bearer(server.adminKey));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     expect(response.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{24}$/);
@@ -66,7 +53,7 @@ describe('MCP over the SDK transport (SSE)', () => {
   it('answers a missing or invalid key with HTTP 401 before any stream starts', async () => {
     const attempts: Record<string, string>[] = [{}, { authorization: `Bearer is_live_${'x'.repeat(30)}` }];
     for (const headers of attempts) {
-      const response = await rawPost(toolCall('keys_me', {}, 3), headers);
+      const response = await postMcpRaw(server.url, toolCall('keys_me', {}, 3), headers);
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toContain('Bearer');
     }
