@@ -94,21 +94,28 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   const idempotencyKey = call.request.header('idempotency-key');
   if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
 
-  // The very same signed authorization again: never verify or settle it twice.
+  // The very same signed authorization again: answered from its row, never settled twice. The local
+  // facilitator's checks (reads of our own chain node) run meanwhile and are dropped for a replay; a
+  // remote facilitator is only asked once the authorization is known to be new.
   const byNonce = () =>
     findByNonce(services.db, { network: config.network.id, asset: config.asset, payer, nonce });
+  const verify = () =>
+    deps.facilitator.verify(decoded.payload, requirements).then(
+      (response) => ({ response }),
+      (error: unknown) => ({ error }),
+    );
+  const early = deps.facilitator.kind === 'local' ? verify() : undefined;
   const existing = await byNonce();
   if (existing) {
     if (existing.payloadHash !== signed) throw fail('invalid_exact_evm_nonce_already_used');
     return resumeForRequest(deps, call, existing, hash);
   }
-  let verified: Awaited<ReturnType<typeof deps.facilitator.verify>>;
-  try {
-    verified = await deps.facilitator.verify(decoded.payload, requirements);
-  } catch (error) {
-    if (error instanceof ChainUnavailableError) throw chainUnavailable();
-    throw error;
+  const checked = await (early ?? verify());
+  if ('error' in checked) {
+    if (checked.error instanceof ChainUnavailableError) throw chainUnavailable();
+    throw checked.error;
   }
+  const verified = checked.response;
   if (!verified.isValid) {
     // A copy of this authorization sent at the same time may have settled it meanwhile (the chain then
     // calls it used): that copy's answer is this one's too.
