@@ -4,6 +4,7 @@
  * settle → activate. The same authorization sent twice, in parallel or after a lost response, runs the
  * handler once and moves money once.
  */
+import { randomUUID } from 'node:crypto';
 import { getAddress } from 'viem';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
@@ -138,7 +139,9 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   // waits here and then finds it taken), the inactive campaign and the link between them. Settling
   // starts alongside, but broadcasts only once that transaction has committed (the gate).
   let row: AuthorizationRow | undefined;
-  let campaignId: string | null = null;
+  // The campaign's id is chosen here, so the reservation names it from the start (no second write).
+  const newId = randomUUID();
+  let campaignId: string | null = newId;
   let reservedIdentity: string | undefined;
   const gate = openingGate();
   const payment = { payload: decoded.payload, requirements };
@@ -156,6 +159,7 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
         services,
         now: call.now,
         payment: { rail: 'x402', settlesAfterCommit: true },
+        newId,
       },
       {
         before: async (tx) => {
@@ -181,13 +185,17 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
             requestHash: hash,
             idempotencyKey: idempotencyKey ?? null,
             identityId,
+            campaignId: newId,
             lockedUntil: new Date(call.now.getTime() + deps.leaseMs),
           });
           if (!row) throw new ReservationTaken();
           return { principal: agentPrincipal(deps, identityId) };
         },
         after: async (tx, run) => {
-          campaignId = idOf(run.result.data);
+          // An operation that does not take the id it was given: link what it made instead.
+          const made = idOf(run.result.data);
+          if (made === newId) return;
+          campaignId = made;
           await update(tx, (row as AuthorizationRow).id, { campaignId });
         },
       },
