@@ -3,10 +3,10 @@
  * becomes active, the payment enters the append-only ledger, the campaign's run is enqueued, and the
  * identity gets its API key with its first payment. Runs inside the caller's transaction.
  */
-import { and, eq } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import { sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../db/client.ts';
+import { rowOf } from '../db/row-of.ts';
 import { campaigns, jobs, payments } from '../db/schema.ts';
-import { together } from '../db/together.ts';
 import type { ApiKeyWithSecret } from '../src/domain/api-keys/api-key-view.ts';
 import { type Campaign, toCampaign } from '../src/domain/campaigns/campaign-view.ts';
 import { issueAgentKey } from './identities.ts';
@@ -76,23 +76,41 @@ export async function activatePaidCampaign(
     keyHeld?: boolean;
   },
 ): Promise<{ campaign: Campaign; paymentId: string; agentKey: ApiKeyWithSecret | undefined }> {
-  const [row] = await tx
-    .update(campaigns)
-    .set({ status: 'active', updatedAt: options.now })
-    .where(and(eq(campaigns.id, campaignId), eq(campaigns.status, 'pending_payment')))
-    .returning();
-  if (!row) throw new CampaignGoneError('the campaign waiting for this payment no longer exists');
-  const [paymentId, , agentKey] = await together(
-    recordPayment(tx, payment, row.id, options.now),
-    enqueueCampaignRun(tx, row.id),
-    options.keyHeld
-      ? Promise.resolve(undefined)
-      : issueAgentKey(tx, {
-          identityId: payment.identityId,
-          systemUserId: options.systemUserId,
-          label: options.keyLabel,
-          now: options.now,
-        }),
+  // One statement: the campaign waiting for this payment becomes active, the payment is recorded and the
+  // campaign's run queued, all from the row the update returns (nothing if the campaign is gone).
+  const at = options.now.toISOString();
+  const [raw] = await queryRows<Record<string, unknown>>(
+    tx,
+    sql`with activated as (
+      update ${campaigns} set status = 'active', updated_at = ${at}::timestamptz
+      where id = ${campaignId}::uuid and status = 'pending_payment'
+      returning *
+    ), paid as (
+      insert into ${payments}
+        (rail, identity_id, campaign_id, amount_minor, currency, network, asset, payer, reference, authorization_id, created_at)
+      select ${payment.rail}, ${payment.identityId}::uuid, activated.id, ${payment.amountMinor.toString()}::bigint,
+        ${payment.currency}, ${payment.network ?? null}, ${payment.asset ?? null}, ${payment.payer ?? null},
+        ${payment.reference}, ${payment.authorizationId ?? null}::uuid, ${at}::timestamptz
+      from activated
+      returning id
+    ), queued as (
+      insert into ${jobs} (kind, payload, dedupe_key)
+      select 'campaign.run', jsonb_build_object('campaign_id', activated.id), 'campaign.run:' || activated.id
+      from activated
+      on conflict do nothing
+    )
+    select activated.*, (select id from paid) as paid_id from activated`,
   );
+  if (!raw) throw new CampaignGoneError('the campaign waiting for this payment no longer exists');
+  const row = rowOf(campaigns, raw);
+  const paymentId = String(raw.paid_id);
+  const agentKey = options.keyHeld
+    ? undefined
+    : await issueAgentKey(tx, {
+        identityId: payment.identityId,
+        systemUserId: options.systemUserId,
+        label: options.keyLabel,
+        now: options.now,
+      });
   return { campaign: toCampaign(row), paymentId, agentKey };
 }
