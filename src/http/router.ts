@@ -21,6 +21,9 @@ function headerOf(req: Request) {
   };
 }
 
+/** The query of a URL without one (never written to). */
+const NO_QUERY: Record<string, unknown> = Object.freeze({});
+
 export function operationsRouter(services: Services, operations: readonly Operation[]) {
   const table = createRouteTable(operations);
   const limit = services.env.IRIS_BODY_LIMIT_BYTES;
@@ -37,7 +40,8 @@ export function operationsRouter(services: Services, operations: readonly Operat
       ip: clientIp(req),
       header: headerOf(req),
       params,
-      query: req.query as Record<string, unknown>,
+      // express parses the query string on every read of req.query: only read it when there is one.
+      query: req.url.includes('?') ? (req.query as Record<string, unknown>) : NO_QUERY,
       body,
     });
     send(res, response);

@@ -29,6 +29,11 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
     .join('; ');
 }
 
+function isEmpty(record: Record<string, unknown>): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
 export function validateInput(operation: Operation, raw: RawInput): unknown {
   let body: Record<string, unknown> = {};
   if (raw.body !== undefined && raw.body !== null && raw.body !== '') {
@@ -37,7 +42,8 @@ export function validateInput(operation: Operation, raw: RawInput): unknown {
     }
     body = raw.body as Record<string, unknown>;
   }
-  const merged = { ...raw.query, ...body, ...raw.params };
+  // Most writes have neither query nor path parameters: the body is then the input as it is.
+  const merged = isEmpty(raw.query) && isEmpty(raw.params) ? body : { ...raw.query, ...body, ...raw.params };
   const result = operation.input.safeParse(merged);
   if (!result.success) {
     throw new ApiError('SERVER_005', `invalid input - ${describeIssues(result.error.issues)}`);
