@@ -2,24 +2,11 @@
  * JSON Schemas of one MCP tool from its operation's zod schemas: the input as is, and an output that
  * accepts both a success (`{data, meta?}`) and an error result (`{code, message, requestId, …}`).
  */
-import { z } from 'zod';
 import { ERROR_CATALOGUE } from '../src/errors/catalogue.ts';
 import type { Operation } from '../src/operations/define-operation.ts';
+import { type JsonSchema, toJsonSchema } from '../src/operations/json-schema.ts';
 
-export type JsonSchema = Record<string, unknown>;
-
-/**
- * zod → JSON Schema (2020-12 vocabulary) without `$schema`: the SDK client compiles output schemas with a
- * draft-07 Ajv that refuses an unknown meta-schema, and nothing here needs a 2020-12-only keyword.
- */
-export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
-    target: 'draft-2020-12',
-    io,
-    unrepresentable: 'any',
-  }) as JsonSchema;
-  return rest;
-}
+export type { JsonSchema };
 
 const PAGINATION: JsonSchema = {
   type: 'object',

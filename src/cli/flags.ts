@@ -3,8 +3,8 @@
  * JSON Schema), parses flag text into typed values and merges flags, positionals and `--json` into input.
  */
 import { InvalidArgumentError } from 'commander';
-import { z } from 'zod';
 import { type Operation, pathParams } from '../operations/define-operation.ts';
+import { toJsonSchema } from '../operations/json-schema.ts';
 import { aliasOf } from './aliases.ts';
 import { UsageError } from './io.ts';
 
@@ -126,7 +126,7 @@ function flagFor(field: string, raw: JsonSchema, required: boolean): Omit<FlagSp
 
 /** The command's arguments and flags for one operation; path parameters become positional arguments. */
 export function deriveShape(operation: Operation): CommandShape {
-  const schema = z.toJSONSchema(operation.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const schema = toJsonSchema(operation.input, 'input') as JsonSchema;
   const properties = schema.properties ?? {};
   const required = new Set(schema.required ?? []);
   const params = pathParams(operation.path);

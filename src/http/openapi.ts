@@ -2,21 +2,10 @@
  * Builds the OpenAPI 3.1 document from the operation registry: paths, parameters and bodies from each
  * operation's zod input, envelopes around its zod output, and every error response it can give.
  */
-import { z } from 'zod';
 import { PRICES } from '../../payments/pricing.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
 import { isMutation, type Operation, pathParams } from '../operations/define-operation.ts';
-
-type JsonSchema = Record<string, unknown>;
-
-function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
-    target: 'draft-2020-12',
-    io,
-    unrepresentable: 'any',
-  }) as JsonSchema;
-  return rest;
-}
+import { type JsonSchema, toJsonSchema } from '../operations/json-schema.ts';
 
 /** Errors every operation of this kind can answer with, on top of the ones it lists. */
 export function errorCodesOf(operation: Operation): ErrorCode[] {
@@ -109,7 +98,7 @@ function securityOf(operation: Operation): Record<string, string[]>[] {
 }
 
 function operationObject(operation: Operation): Record<string, unknown> {
-  const inputSchema = toSchema(operation.input, 'input');
+  const inputSchema = toJsonSchema(operation.input, 'input');
   const properties = (inputSchema.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((inputSchema.required ?? []) as string[]);
   const params = new Set(pathParams(operation.path));
@@ -138,7 +127,7 @@ function operationObject(operation: Operation): Record<string, unknown> {
     });
   }
 
-  const dataSchema = toSchema(operation.output, 'output');
+  const dataSchema = toJsonSchema(operation.output, 'output');
   const successHeaders: Record<string, unknown> = {
     'X-Request-ID': { $ref: '#/components/headers/X-Request-ID' },
   };
