@@ -6,18 +6,19 @@
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { Services } from '../../src/services.ts';
 import type { PaymentRail } from '../gateway/rail.ts';
+import type { Reconciler } from '../periodic-pass.ts';
 import { PRICES } from '../pricing.ts';
 import { mppChallenge } from './challenge.ts';
 import { createMppx, createStripeClient, type MppConfig } from './config.ts';
 import { mppHeaderOf } from './credential.ts';
 import type { MppDeps } from './mpp-deps.ts';
 import { identifyByCredential, payWithMpp } from './pay.ts';
-import { type MppReconciler, startMppReconciler } from './reconciler.ts';
+import { startMppReconciler } from './reconciler.ts';
 import { agentPrincipalOf } from './spend-credit.ts';
 
 export interface MppRail extends PaymentRail {
   deps: MppDeps;
-  reconciler: MppReconciler;
+  reconciler: Reconciler;
 }
 
 export function createMppRail(

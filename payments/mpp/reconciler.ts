@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../../db/client.ts';
 import { errorFields } from '../../src/logger.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
+import { type Reconciler, startPeriodicPass } from '../periodic-pass.ts';
 import { type ChargeRow, openCharges, takeChargeLease } from './charge-store.ts';
 import { applyCharge, type ChargedPurchase, receiptOf, settleFromStripe } from './charged-call.ts';
 import type { MppDeps } from './mpp-deps.ts';
@@ -16,11 +17,6 @@ import { refundDebit } from './spend-credit.ts';
 const BATCH = 20;
 /** A debit without its campaign this long after it was booked belongs to a request that died. */
 const ORPHAN_AFTER_MS = 2 * 60_000;
-
-export interface MppReconciler {
-  runOnce(): Promise<number>;
-  stop(): Promise<void>;
-}
 
 function purchaseFor(deps: MppDeps, operation: Operation, charge: ChargeRow): ChargedPurchase {
   const requestId = `reconcile_${charge.id}`;
@@ -32,10 +28,7 @@ function purchaseFor(deps: MppDeps, operation: Operation, charge: ChargeRow): Ch
 export function startMppReconciler(
   deps: MppDeps,
   operationsById: ReadonlyMap<string, Operation>,
-): MppReconciler {
-  let running: Promise<number> | undefined;
-  let stopped = false;
-
+): Reconciler {
   const refundOrphans = async (now: Date): Promise<number> => {
     const orphans = await queryRows<{ id: string; identity_id: string; campaign_id: string }>(
       deps.services.db,
@@ -57,52 +50,33 @@ export function startMppReconciler(
     return orphans.length;
   };
 
-  const pass = async (): Promise<number> => {
-    const now = deps.services.clock();
-    let handled = await refundOrphans(now);
-    for (const candidate of await openCharges(deps.services.db, now, BATCH)) {
-      if (stopped) break;
-      const operation = operationsById.get(candidate.operationId);
-      if (!operation) continue;
-      const charge = await takeChargeLease(deps.services.db, candidate.id, now, deps.leaseMs);
-      if (!charge) continue;
-      try {
-        const purchase = purchaseFor(deps, operation, charge);
-        if (charge.state === 'charged' && charge.paymentIntentId) {
-          await applyCharge(deps, purchase, charge, receiptOf(charge.paymentIntentId));
-        } else {
-          await settleFromStripe(deps, purchase, charge, 'reconcile');
+  return startPeriodicPass(
+    async (stopped) => {
+      const now = deps.services.clock();
+      let handled = await refundOrphans(now);
+      for (const candidate of await openCharges(deps.services.db, now, BATCH)) {
+        if (stopped()) break;
+        const operation = operationsById.get(candidate.operationId);
+        if (!operation) continue;
+        const charge = await takeChargeLease(deps.services.db, candidate.id, now, deps.leaseMs);
+        if (!charge) continue;
+        try {
+          const purchase = purchaseFor(deps, operation, charge);
+          if (charge.state === 'charged' && charge.paymentIntentId) {
+            await applyCharge(deps, purchase, charge, receiptOf(charge.paymentIntentId));
+          } else {
+            await settleFromStripe(deps, purchase, charge, 'reconcile');
+          }
+          handled += 1;
+        } catch (error) {
+          deps.services.logger.warn('mpp reconcile step did not finish', {
+            chargeId: charge.id,
+            ...errorFields(error),
+          });
         }
-        handled += 1;
-      } catch (error) {
-        deps.services.logger.warn('mpp reconcile step did not finish', {
-          chargeId: charge.id,
-          ...errorFields(error),
-        });
       }
-    }
-    return handled;
-  };
-
-  const runOnce = () => {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  const timer = setInterval(() => {
-    runOnce().catch((error: unknown) =>
-      deps.services.logger.error('mpp reconcile pass failed', errorFields(error)),
-    );
-  }, deps.config.reconcileIntervalMs);
-  timer.unref();
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => 0);
+      return handled;
     },
-  };
+    { intervalMs: deps.config.reconcileIntervalMs, logger: deps.services.logger, name: 'mpp reconcile' },
+  );
 }

@@ -5,64 +5,36 @@
  */
 import { errorFields } from '../../src/logger.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
+import { type Reconciler, startPeriodicPass } from '../periodic-pass.ts';
 import { abandoned, takeLease } from './authorization-store.ts';
 import { resumeRow } from './resume.ts';
 import type { X402Deps } from './x402-deps.ts';
 
 const BATCH = 20;
 
-export interface Reconciler {
-  /** One pass over the open rows; resolves when it is done. */
-  runOnce(): Promise<number>;
-  stop(): Promise<void>;
-}
-
 export function startReconciler(deps: X402Deps, operationsById: ReadonlyMap<string, Operation>): Reconciler {
-  let running: Promise<number> | undefined;
-  let stopped = false;
-
-  const pass = async (): Promise<number> => {
-    const now = deps.services.clock();
-    let handled = 0;
-    for (const candidate of await abandoned(deps.services.db, now, BATCH)) {
-      if (stopped) break;
-      const operation = operationsById.get(candidate.operationId);
-      if (!operation) continue;
-      const row = await takeLease(deps.services.db, candidate.id, now, deps.leaseMs);
-      if (!row) continue;
-      try {
-        await resumeRow(deps, operation, row, 'reconcile', `reconcile_${row.id}`);
-        handled += 1;
-      } catch (error) {
-        deps.services.logger.warn('x402 reconcile step did not finish', {
-          authorizationId: row.id,
-          ...errorFields(error),
-        });
+  return startPeriodicPass(
+    async (stopped) => {
+      const now = deps.services.clock();
+      let handled = 0;
+      for (const candidate of await abandoned(deps.services.db, now, BATCH)) {
+        if (stopped()) break;
+        const operation = operationsById.get(candidate.operationId);
+        if (!operation) continue;
+        const row = await takeLease(deps.services.db, candidate.id, now, deps.leaseMs);
+        if (!row) continue;
+        try {
+          await resumeRow(deps, operation, row, 'reconcile', `reconcile_${row.id}`);
+          handled += 1;
+        } catch (error) {
+          deps.services.logger.warn('x402 reconcile step did not finish', {
+            authorizationId: row.id,
+            ...errorFields(error),
+          });
+        }
       }
-    }
-    return handled;
-  };
-
-  const runOnce = () => {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const timer = setInterval(() => {
-    runOnce().catch((error: unknown) =>
-      deps.services.logger.error('x402 reconcile pass failed', errorFields(error)),
-    );
-  }, deps.config.reconcileIntervalMs);
-  timer.unref();
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => 0);
+      return handled;
     },
-  };
+    { intervalMs: deps.config.reconcileIntervalMs, logger: deps.services.logger, name: 'x402 reconcile' },
+  );
 }

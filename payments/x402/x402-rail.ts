@@ -6,13 +6,14 @@ import type { Operation } from '../../src/operations/define-operation.ts';
 import type { Services } from '../../src/services.ts';
 import type { PaymentRail } from '../gateway/rail.ts';
 import { KnownIdentities } from '../identities.ts';
+import type { Reconciler } from '../periodic-pass.ts';
 import { PRICES } from '../pricing.ts';
 import { x402Challenge } from './challenge.ts';
 import type { X402Config } from './config.ts';
 import { paymentHeaderOf } from './decode-payment.ts';
 import { createFacilitator, createSettler } from './facilitator.ts';
 import { payWithX402 } from './pay.ts';
-import { type Reconciler, startReconciler } from './reconciler.ts';
+import { startReconciler } from './reconciler.ts';
 import { createChainClient } from './settler.ts';
 import type { X402Deps } from './x402-deps.ts';
 
