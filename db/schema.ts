@@ -12,16 +12,14 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { ts } from './columns.ts';
 import { agentIdentities } from './schema-payments.ts';
 
 export * from './schema-credits.ts';
 export * from './schema-payments.ts';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
