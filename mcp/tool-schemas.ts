@@ -4,19 +4,7 @@
  */
 import { ERROR_CATALOGUE } from '../src/errors/catalogue.ts';
 import type { Operation } from '../src/operations/define-operation.ts';
-import { type JsonSchema, toJsonSchema } from '../src/operations/json-schema.ts';
-
-export type { JsonSchema };
-
-const PAGINATION: JsonSchema = {
-  type: 'object',
-  required: ['limit', 'has_more', 'next_cursor'],
-  properties: {
-    limit: { type: 'integer' },
-    has_more: { type: 'boolean' },
-    next_cursor: { type: ['string', 'null'], description: 'pass as `cursor` to get the next page' },
-  },
-};
+import { type JsonSchema, PAGINATION_SCHEMA, toJsonSchema } from '../src/operations/json-schema.ts';
 
 /** What every error result carries (the REST error object, flattened), plus the payment offers. */
 export const ERROR_RESULT: JsonSchema = {
@@ -34,7 +22,7 @@ export const ERROR_RESULT: JsonSchema = {
 function successResult(operation: Operation, data: JsonSchema): JsonSchema {
   const meta: JsonSchema = {
     type: 'object',
-    properties: { pagination: PAGINATION },
+    properties: { pagination: PAGINATION_SCHEMA },
     ...(operation.paginated ? { required: ['pagination'] } : {}),
   };
   return {

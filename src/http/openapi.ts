@@ -5,7 +5,7 @@
 import { PRICES } from '../../payments/pricing.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
 import { isMutation, type Operation, pathParams } from '../operations/define-operation.ts';
-import { type JsonSchema, toJsonSchema } from '../operations/json-schema.ts';
+import { type JsonSchema, PAGINATION_SCHEMA, toJsonSchema } from '../operations/json-schema.ts';
 
 /** Errors every operation of this kind can answer with, on top of the ones it lists. */
 export function errorCodesOf(operation: Operation): ErrorCode[] {
@@ -54,15 +54,7 @@ const PAGINATION_META: JsonSchema = {
   type: 'object',
   required: ['pagination'],
   properties: {
-    pagination: {
-      type: 'object',
-      required: ['limit', 'has_more', 'next_cursor'],
-      properties: {
-        limit: { type: 'integer' },
-        has_more: { type: 'boolean' },
-        next_cursor: { type: ['string', 'null'], description: 'pass as `cursor` to get the next page' },
-      },
-    },
+    pagination: PAGINATION_SCHEMA,
   },
 };
 

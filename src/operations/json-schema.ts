@@ -16,3 +16,14 @@ export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSch
   }) as JsonSchema;
   return rest;
 }
+
+/** `meta.pagination` of a paginated operation's response, as REST and MCP both describe it. */
+export const PAGINATION_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['limit', 'has_more', 'next_cursor'],
+  properties: {
+    limit: { type: 'integer' },
+    has_more: { type: 'boolean' },
+    next_cursor: { type: ['string', 'null'], description: 'pass as `cursor` to get the next page' },
+  },
+};
