@@ -9,7 +9,13 @@ import { Receipt } from 'mppx';
 import type { Db } from '../../db/client.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
-import { requestHash, type StoredResponse, validateIdempotencyKey } from '../../src/pipeline/idempotency.ts';
+import {
+  openStoredResponse,
+  requestHash,
+  type StoredResponse,
+  sealStoredResponse,
+  validateIdempotencyKey,
+} from '../../src/pipeline/idempotency.ts';
 import type { PaidCall } from '../gateway/rail.ts';
 import { scopeOf } from './challenge.ts';
 import { chargeCredential } from './charge.ts';
@@ -53,18 +59,6 @@ const CHALLENGE_LIFETIME_MS = 10 * 60_000;
 /** The credential is taken by another request already: answer from its row. */
 export class ChargeTaken extends Error {}
 
-export function sealResponse(deps: MppDeps, response: StoredResponse): string {
-  return deps.services.sealer.seal(JSON.stringify({ body: response.body, headers: response.headers }));
-}
-
-export function openResponse(deps: MppDeps, row: ChargeRow): StoredResponse {
-  const { body, headers } = JSON.parse(deps.services.sealer.open(row.responseSealed ?? '')) as Omit<
-    StoredResponse,
-    'status'
-  >;
-  return { status: row.responseStatus ?? 200, body, headers };
-}
-
 /** Makes a charged purchase real and marks the charge applied, in one transaction. */
 export async function applyCharge(
   deps: MppDeps,
@@ -78,7 +72,7 @@ export async function applyCharge(
       state: 'applied',
       paymentIntentId: receipt.reference,
       responseStatus: response.status,
-      responseSealed: sealResponse(deps, response),
+      responseSealed: sealStoredResponse(deps.services.sealer, response),
     });
     return response;
   });
@@ -174,7 +168,7 @@ async function answerFrom(
     );
   }
   if (row.state === 'applied') {
-    const stored = openResponse(deps, row);
+    const stored = openStoredResponse(deps.services.sealer, row);
     return { ...stored, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } };
   }
   if (row.state === 'failed') {

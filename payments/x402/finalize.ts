@@ -10,23 +10,15 @@ import { x402Authorizations } from '../../db/schema.ts';
 import { together } from '../../db/together.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import { writeAudit } from '../../src/pipeline/audit.ts';
-import type { StoredResponse } from '../../src/pipeline/idempotency.ts';
+import {
+  openStoredResponse,
+  type StoredResponse,
+  sealStoredResponse,
+} from '../../src/pipeline/idempotency.ts';
 import { activatePaidCampaign, CampaignGoneError } from '../activate-campaign.ts';
 import { formatUsdc } from '../pricing.ts';
-import type { AuthorizationRow } from './authorization-store.ts';
 import { settledResponse } from './responses.ts';
 import { agentPrincipal, type X402Deps } from './x402-deps.ts';
-
-export function openStored(
-  deps: X402Deps,
-  row: Pick<AuthorizationRow, 'responseSealed' | 'responseStatus'>,
-): StoredResponse {
-  const { body, headers } = JSON.parse(deps.services.sealer.open(row.responseSealed ?? '')) as Omit<
-    StoredResponse,
-    'status'
-  >;
-  return { status: row.responseStatus ?? 200, body, headers };
-}
 
 export async function finalize(
   deps: X402Deps,
@@ -45,7 +37,7 @@ export async function finalize(
       .where(eq(x402Authorizations.id, authorizationId))
       .for('update');
     if (!row) throw new Error(`authorization ${authorizationId} vanished`);
-    if (row.state === 'settled') return openStored(deps, row);
+    if (row.state === 'settled') return openStoredResponse(services.sealer, row);
     if (row.state !== 'reserved' && row.state !== 'submitted') {
       throw new CampaignGoneError(`authorization is ${row.state}`);
     }
@@ -96,9 +88,7 @@ export async function finalize(
           state: 'settled',
           txHash: transaction,
           responseStatus: response.status,
-          responseSealed: services.sealer.seal(
-            JSON.stringify({ body: response.body, headers: response.headers }),
-          ),
+          responseSealed: sealStoredResponse(services.sealer, response),
           updatedAt: now,
         })
         .where(eq(x402Authorizations.id, row.id)),

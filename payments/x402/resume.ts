@@ -6,10 +6,9 @@
 import type { Hex } from 'viem';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
-import type { StoredResponse } from '../../src/pipeline/idempotency.ts';
+import { openStoredResponse, type StoredResponse } from '../../src/pipeline/idempotency.ts';
 import { type AuthorizationRow, deleteReservation, openPayment, update } from './authorization-store.ts';
 import { abandon, chainVerdict, completePaid, settleAndConclude } from './conclude.ts';
-import { openStored } from './finalize.ts';
 import { settleRefund } from './refunds.ts';
 import { chargedButFailed, paymentInProgress } from './responses.ts';
 import type { X402Deps } from './x402-deps.ts';
@@ -20,7 +19,7 @@ export type ResumeMode = 'request' | 'reconcile';
 const EXPIRY_GRACE_SECONDS = 60;
 
 export function replayOf(deps: X402Deps, row: AuthorizationRow): StoredResponse {
-  const stored = openStored(deps, row);
+  const stored = openStoredResponse(deps.services.sealer, row);
   return { ...stored, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } };
 }
 

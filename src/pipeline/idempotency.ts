@@ -57,16 +57,29 @@ function stableStringify(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
 }
 
-function openStoredResponse(
+/** A stored response (body and headers; the status stays in its own column), sealed for the database. */
+export function sealStoredResponse(sealer: Sealer, response: StoredResponse): string {
+  return sealer.seal(JSON.stringify({ body: response.body, headers: response.headers }));
+}
+
+/** The stored response of a row that holds one (sealStoredResponse's counterpart). */
+export function openStoredResponse(
+  sealer: Sealer,
+  row: { responseSealed: string | null; responseStatus: number | null },
+): StoredResponse {
+  const { body, headers } = JSON.parse(sealer.open(row.responseSealed ?? '')) as Omit<
+    StoredResponse,
+    'status'
+  >;
+  return { status: row.responseStatus ?? 200, body, headers };
+}
+
+function replayOfKey(
   sealer: Sealer,
   row: { responseSealed: string | null; responseStatus: number | null },
 ): StoredResponse {
   try {
-    const { body, headers } = JSON.parse(sealer.open(row.responseSealed ?? '')) as Omit<
-      StoredResponse,
-      'status'
-    >;
-    return { status: row.responseStatus ?? 200, body, headers };
+    return openStoredResponse(sealer, row);
   } catch (error) {
     // Sealed under another encryption key (IRIS_ENCRYPTION_KEY differs between processes or changed).
     throw new ApiError(
@@ -135,7 +148,7 @@ export async function claimIdempotencyKey(
       );
     }
     if (existing.state === 'completed') {
-      return { kind: 'replay', response: openStoredResponse(sealer, existing) };
+      return { kind: 'replay', response: replayOfKey(sealer, existing) };
     }
     if (existing.lockedUntil.getTime() > now.getTime()) throw inFlightConflict();
     // The request holding this claim never finished (crash): take it over with a new token.
@@ -171,7 +184,7 @@ export async function completeIdempotencyKey(
     .set({
       state: 'completed',
       responseStatus: response.status,
-      responseSealed: sealer.seal(JSON.stringify({ body: response.body, headers: response.headers })),
+      responseSealed: sealStoredResponse(sealer, response),
     })
     .where(
       and(
