@@ -136,10 +136,10 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   }
 
   // One transaction: the identity, the reservation (unique per authorization: a concurrent duplicate
-  // waits here and then finds it taken), the inactive campaign and the link between them. Settling
-  // starts alongside, but broadcasts only once that transaction has committed (the gate).
+  // waits here and then finds it taken) naming the campaign, and the inactive campaign. Settling starts
+  // alongside, but broadcasts only once that transaction has committed (the gate).
   let row: AuthorizationRow | undefined;
-  // The campaign's id is chosen here, so the reservation names it from the start (no second write).
+  // The campaign's id is chosen here, so the reservation names it from the start.
   const newId = randomUUID();
   let campaignId: string | null = newId;
   let reservedIdentity: string | undefined;

@@ -20,6 +20,7 @@ export function createApp(services: Services, operations: readonly Operation[] =
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // clientIp() (client-ip.ts) gives the caller's address under this same rule without ipaddr.js.
   app.set('trust proxy', 'loopback');
   // One layer for what every request needs first and the REST routes (most requests end there).
   const routeOperation = operationsRouter(services, operations);
