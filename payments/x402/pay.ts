@@ -20,7 +20,6 @@ import {
   payloadHash,
   reserve,
   takeLease,
-  update,
 } from './authorization-store.ts';
 import { paymentRequirements } from './challenge.ts';
 import { concludeSettlement, settleReserved } from './conclude.ts';
@@ -141,11 +140,10 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   let row: AuthorizationRow | undefined;
   // The campaign's id is chosen here, so the reservation names it from the start.
   const newId = randomUUID();
-  let campaignId: string | null = newId;
   let reservedIdentity: string | undefined;
   const gate = openingGate();
   const payment = { payload: decoded.payload, requirements };
-  const settling = settleReserved(deps, () => ({ ...(row as AuthorizationRow), campaignId }), payment, {
+  const settling = settleReserved(deps, () => row as AuthorizationRow, payment, {
     gate: gate.promise,
   });
   try {
@@ -191,12 +189,13 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
           if (!row) throw new ReservationTaken();
           return { principal: agentPrincipal(deps, identityId) };
         },
-        after: async (tx, run) => {
-          // An operation that does not take the id it was given: link what it made instead.
-          const made = idOf(run.result.data);
-          if (made === newId) return;
-          campaignId = made;
-          await update(tx, (row as AuthorizationRow).id, { campaignId });
+        after: async (_tx, run) => {
+          // The reservation names the id the operation was given: one that ignores it cannot be paid for.
+          if (idOf(run.result.data) !== newId) {
+            throw new Error(
+              `${call.operation.id} did not create its resource under the id given (ctx.newId)`,
+            );
+          }
         },
       },
     );
@@ -222,7 +221,7 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   return concludeSettlement(
     deps,
     call.operation,
-    { ...(row as unknown as AuthorizationRow), campaignId },
+    row as unknown as AuthorizationRow,
     await settling,
     call.request.requestId,
   );
