@@ -4,12 +4,15 @@
  * the tool catalog built once here; a lone plain tools/call is answered directly (direct-call.ts). With
  * MCP_TRANSPORT=sdk, the SDK's StreamableHTTPServerTransport answers instead, streaming SSE. GET and DELETE get 405 (no sessions, no server-initiated stream).
  */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { NextFunction, Request, Response } from 'express';
 import { clientIp } from '../src/http/client-ip.ts';
 import { readJsonBody } from '../src/http/middleware/json-body.ts';
 import { requestIdOf } from '../src/http/middleware/request-id.ts';
+import { pathOf } from '../src/http/request-target.ts';
+import type { Next } from '../src/http/router.ts';
 import { send } from '../src/http/send.ts';
 import { errorFields } from '../src/logger.ts';
 import type { Operation } from '../src/operations/define-operation.ts';
@@ -38,7 +41,7 @@ function jsonRpcError(status: number, code: number, message: string, headers: Re
   return { status, headers, body: { jsonrpc: '2.0', id: null, error: { code, message } } };
 }
 
-function write(res: Response, answer: HttpAnswer): void {
+function write(res: ServerResponse, answer: HttpAnswer): void {
   if (answer.body === undefined) {
     res.statusCode = answer.status;
     for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
@@ -76,8 +79,8 @@ export function mcpRouter(
    * answer as SSE; it frames and answers the request itself.
    */
   async function streamWithSdk(
-    req: Request,
-    res: Response,
+    req: IncomingMessage,
+    res: ServerResponse,
     body: unknown,
     caller: ToolCaller,
   ): Promise<void> {
@@ -91,7 +94,7 @@ export function mcpRouter(
     await transport.handleRequest(req, res, body);
   }
 
-  async function post(req: Request, res: Response): Promise<void> {
+  async function post(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body: unknown;
     try {
       body = await readJsonBody(req, limit);
@@ -143,8 +146,8 @@ export function mcpRouter(
     else write(res, answer);
   }
 
-  return function mcpEndpoint(req: Request, res: Response, next: NextFunction): void {
-    if (req.path !== path) {
+  return function mcpEndpoint(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    if (pathOf(req.url ?? '/') !== path) {
       next();
       return;
     }

@@ -3,7 +3,7 @@
  * (executeOperation) with the HTTP request's Authorization header plus the credentials of `_meta`, so a
  * key has the same principal, scopes and rate limits on both surfaces.
  */
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { clientIp } from '../src/http/client-ip.ts';
 import { newRequestId } from '../src/http/middleware/request-id.ts';
 import { isMutation, type Operation, pathParams } from '../src/operations/define-operation.ts';
@@ -40,7 +40,7 @@ function rawInputOf(operation: Operation, args: Record<string, unknown>) {
  */
 export function pipelineCaller(
   services: Services,
-  req: Request,
+  req: IncomingMessage,
   requestId: string,
   onUnauthorized: (response: OperationResponse) => void,
 ): ToolCaller {

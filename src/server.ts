@@ -2,8 +2,9 @@
  * Starts the HTTP server on a built service container and stops it cleanly (open connections drained,
  * then the database closed, which PGlite needs before the process can exit).
  */
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from './http/app.ts';
+import { createRequestListener } from './http/app.ts';
 import { closeServices, type Services } from './services.ts';
 
 export interface RunningServer {
@@ -13,8 +14,8 @@ export interface RunningServer {
 }
 
 export async function startServer(services: Services, port: number, host: string): Promise<RunningServer> {
-  const app = createApp(services);
-  const server = app.listen(port, host);
+  const server = createServer(createRequestListener(services));
+  server.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,11 +1,15 @@
 /**
- * The express application: request ids, CORS, JSON bodies, the generated REST routes, the public
- * documents (/health, /openapi.json, /llms.txt), and the iris envelope for 404s and stray errors.
+ * The HTTP front. Every request gets its id and CORS first; the REST routes generated from the registry
+ * and /mcp then answer it straight from Node's request listener (no framework layers on the paths every
+ * API call takes); an express app serves the rest — /health, /openapi.json, /llms.txt — and the iris
+ * envelope for 404s and stray errors.
  */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { mcpRouter } from '../../mcp/mcp-router.ts';
 import { publicUrlOf } from '../env.ts';
 import { ApiError } from '../errors/api-error.ts';
+import { errorFields } from '../logger.ts';
 import type { Operation } from '../operations/define-operation.ts';
 import { operations as registry } from '../operations/registry.ts';
 import { errorResponse } from '../pipeline/execute-operation.ts';
@@ -13,22 +17,28 @@ import type { Services } from '../services.ts';
 import { llmsTxt } from './llms-txt.ts';
 import { requestIdOf, startRequest } from './middleware/request-id.ts';
 import { openApiDocument } from './openapi.ts';
+import { pathOf } from './request-target.ts';
 import { operationsRouter } from './router.ts';
 import { send } from './send.ts';
 
-export function createApp(services: Services, operations: readonly Operation[] = registry): express.Express {
+/** Answers a request whose handling failed with the iris envelope (or cuts it if an answer had begun). */
+function failWith(services: Services, res: ServerResponse, error: unknown): void {
+  if (res.headersSent) {
+    services.logger.error('request failed after its answer began', {
+      requestId: requestIdOf(res),
+      ...errorFields(error),
+    });
+    res.destroy();
+    return;
+  }
+  send(res, errorResponse(services, error, requestIdOf(res)));
+}
+
+/** The documents and the fallbacks, in express. */
+function documentsApp(services: Services, operations: readonly Operation[]): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  // clientIp() (client-ip.ts) gives the caller's address under this same rule without ipaddr.js.
-  app.set('trust proxy', 'loopback');
-  // One layer for what every request needs first and the REST routes (most requests end there).
-  const routeOperation = operationsRouter(services, operations);
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (!startRequest(req, res)) routeOperation(req, res, next);
-  });
-  // After the REST routes: /mcp is not a registry path, so REST requests never pass this layer.
-  app.use(mcpRouter(services, operations));
 
   const publicUrl = publicUrlOf(services.env);
   const openApiJson = JSON.stringify(openApiDocument(operations, publicUrl));
@@ -63,18 +73,42 @@ export function createApp(services: Services, operations: readonly Operation[] =
     res.type('text/plain; charset=utf-8').send(llms);
   });
 
-  app.use((req: Request, res: Response) => {
+  app.use((req: IncomingMessage, res: ServerResponse) => {
     send(
       res,
       errorResponse(
         services,
-        new ApiError('SERVER_003', `no route for ${req.method} ${req.path}`),
+        new ApiError('SERVER_003', `no route for ${req.method} ${pathOf(req.url ?? '/')}`),
         requestIdOf(res),
       ),
     );
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    send(res, errorResponse(services, error, requestIdOf(res)));
+    failWith(services, res, error);
   });
   return app;
+}
+
+export function createRequestListener(
+  services: Services,
+  operations: readonly Operation[] = registry,
+): RequestListener {
+  const routeOperation = operationsRouter(services, operations);
+  const mcpEndpoint = mcpRouter(services, operations);
+  const documents = documentsApp(services, operations);
+  return (req, res) => {
+    // A CORS preflight is answered there and then.
+    if (startRequest(req, res)) return;
+    routeOperation(req, res, (error?: unknown) => {
+      if (error !== undefined) {
+        failWith(services, res, error);
+        return;
+      }
+      // /mcp is not a registry path, so REST requests never get this far.
+      mcpEndpoint(req, res, (failure?: unknown) => {
+        if (failure !== undefined) failWith(services, res, failure);
+        else documents(req, res);
+      });
+    });
+  };
 }

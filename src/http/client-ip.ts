@@ -1,8 +1,8 @@
 /**
- * The caller's address, as express's `req.ip` gives it with `trust proxy` = loopback (what the app sets):
- * starting from the socket's peer, each loopback hop is a trusted proxy, so the next address to the left
- * in X-Forwarded-For is taken, until an address that is not loopback (or the list ends). Written out
- * because `req.ip` parses every address with ipaddr.js on every request, for the rate limiter's key.
+ * The caller's address, as express's `req.ip` gives it with `trust proxy` = loopback: starting from the
+ * socket's peer, each loopback hop is a trusted proxy, so the next address to the left in
+ * X-Forwarded-For is taken, until an address that is not loopback (or the list ends). The REST routes and
+ * /mcp do not run through express (app.ts), and `req.ip` would parse every address with ipaddr.js anyway.
  */
 import type { IncomingMessage } from 'node:http';
 

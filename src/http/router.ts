@@ -1,9 +1,9 @@
 /**
- * The REST surface of the registry as one express middleware: looks the request up in the route table,
+ * The REST surface of the registry, on Node's request and response: looks the request up in the route table,
  * parses a JSON body only for operations that take one, runs the pipeline and writes its response.
  * Known paths called with another method get 405 with Allow; anything else falls through (404).
  */
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '../errors/api-error.ts';
 import { isMutation, type Operation } from '../operations/define-operation.ts';
 import { errorResponse, executeOperation } from '../pipeline/execute-operation.ts';
@@ -11,10 +11,14 @@ import type { Services } from '../services.ts';
 import { clientIp } from './client-ip.ts';
 import { readJsonBody } from './middleware/json-body.ts';
 import { requestIdOf } from './middleware/request-id.ts';
+import { pathOf, queryOf } from './request-target.ts';
 import { createRouteTable } from './route-table.ts';
 import { send } from './send.ts';
 
-function headerOf(req: Request) {
+/** Called when the request is not a REST route (no argument) or its handling failed (the error). */
+export type Next = (error?: unknown) => void;
+
+function headerOf(req: IncomingMessage) {
   return (name: string): string | undefined => {
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
@@ -29,8 +33,9 @@ export function operationsRouter(services: Services, operations: readonly Operat
   const limit = services.env.IRIS_BODY_LIMIT_BYTES;
 
   const run = async (
-    req: Request,
-    res: Response,
+    url: string,
+    req: IncomingMessage,
+    res: ServerResponse,
     operation: Operation,
     params: Record<string, string>,
     body: unknown,
@@ -40,19 +45,21 @@ export function operationsRouter(services: Services, operations: readonly Operat
       ip: clientIp(req),
       header: headerOf(req),
       params,
-      // express parses the query string on every read of req.query: only read it when there is one.
-      query: req.url.includes('?') ? (req.query as Record<string, unknown>) : NO_QUERY,
+      query: queryOf(url) ?? NO_QUERY,
       body,
     });
     send(res, response);
   };
 
-  return function routeOperation(req: Request, res: Response, next: NextFunction): void {
-    const match = table.match(req.method, req.path);
+  return function routeOperation(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    const url = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    const path = pathOf(url);
+    const match = table.match(method, path);
     if (!match) {
-      const allowed = table.allowed(req.path);
+      const allowed = table.allowed(path);
       // The method is allowed here yet nothing matched (an undecodable parameter): not found, not 405.
-      if (!allowed || req.method === 'OPTIONS' || allowed.includes(req.method)) {
+      if (!allowed || method === 'OPTIONS' || allowed.includes(method)) {
         next();
         return;
       }
@@ -69,11 +76,11 @@ export function operationsRouter(services: Services, operations: readonly Operat
       return;
     }
     if (!isMutation(match.operation)) {
-      run(req, res, match.operation, match.params, undefined).catch(next);
+      run(url, req, res, match.operation, match.params, undefined).catch(next);
       return;
     }
     readJsonBody(req, limit).then(
-      (body) => run(req, res, match.operation, match.params, body).catch(next),
+      (body) => run(url, req, res, match.operation, match.params, body).catch(next),
       (error: unknown) => send(res, errorResponse(services, error, requestIdOf(res))),
     );
   };

@@ -1,10 +1,10 @@
 /**
- * Writes a pipeline response (status, headers, envelope) to express.
+ * Writes a pipeline response (status, headers, envelope) to a Node response.
  */
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { OperationResponse } from '../pipeline/execute-operation.ts';
 
-export function send(res: Response, response: OperationResponse): void {
+export function send(res: ServerResponse, response: OperationResponse): void {
   res.statusCode = response.status;
   for (const name in response.headers) res.setHeader(name, response.headers[name] as string);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');

@@ -3,7 +3,7 @@
  * with the payment, rate-limit and idempotency headers exposed. Written out rather than configured
  * through a library because it runs on every request and the answer never varies.
  */
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const EXPOSED_HEADERS = [
   'X-Request-ID',
@@ -35,7 +35,7 @@ export const ALLOWED_HEADERS = [
 const ALLOWED_METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS';
 
 /** Sets the CORS headers; answers a preflight itself and returns true when it did. */
-export function applyCors(req: Request, res: Response): boolean {
+export function applyCors(req: IncomingMessage, res: ServerResponse): boolean {
   res.setHeader('Access-Control-Allow-Origin', '*');
   if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
     res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);

@@ -3,8 +3,12 @@
  * and applies CORS in the same step.
  */
 import { randomFillSync } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyCors } from './cors.ts';
+
+/** Where a response keeps its request's id (a property of its own: no express `res.locals` needed). */
+const REQUEST_ID = Symbol('iris.requestId');
+type WithRequestId = ServerResponse & { [REQUEST_ID]?: string };
 
 /** Random bytes drawn a batch at a time: one system call and one string per id, not three. */
 const ID_BYTES = 12;
@@ -25,13 +29,13 @@ export function newRequestId(): string {
  * What every request gets first: its id (X-Request-ID) and CORS. Returns true when that already answered
  * the request (a CORS preflight).
  */
-export function startRequest(req: Request, res: Response): boolean {
+export function startRequest(req: IncomingMessage, res: ServerResponse): boolean {
   const id = newRequestId();
-  res.locals.requestId = id;
+  (res as WithRequestId)[REQUEST_ID] = id;
   res.setHeader('X-Request-ID', id);
   return applyCors(req, res);
 }
 
-export function requestIdOf(res: Response): string {
-  return (res.locals.requestId as string | undefined) ?? newRequestId();
+export function requestIdOf(res: ServerResponse): string {
+  return (res as WithRequestId)[REQUEST_ID] ?? newRequestId();
 }
