@@ -9,6 +9,7 @@ import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { HttpAnswer } from './json-transport.ts';
 import { callTool, type McpServerOptions, type ToolCaller, type ToolCallParams } from './mcp-server.ts';
 import type { ToolCatalog } from './tool-catalog.ts';
+import { serializeResult } from './tool-result.ts';
 
 /** The related-task key of `_meta`: such calls belong to the SDK's task handling. */
 const RELATED_TASK_META_KEY = 'io.modelcontextprotocol/related-task';
@@ -56,7 +57,13 @@ export async function answerToolCall(
 ): Promise<HttpAnswer> {
   let body: unknown;
   try {
-    body = { result: await callTool(catalog, caller, call.params, options), jsonrpc: '2.0', id: call.id };
+    const result = await callTool(catalog, caller, call.params, options);
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'application/json' },
+      body: { result, jsonrpc: '2.0', id: call.id },
+      text: `{"result":${serializeResult(result)},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`,
+    };
   } catch (failure) {
     // As the SDK's Protocol answers a handler that throws.
     const error = failure as { code?: unknown; message?: string; data?: unknown };

@@ -22,6 +22,8 @@ export interface HttpAnswer {
   headers: Record<string, string>;
   /** JSON body; none for 202. */
   body?: unknown;
+  /** `body` already serialized, when the answer was built with its text. */
+  text?: string;
 }
 
 export interface PostHeaders {

@@ -48,7 +48,7 @@ function write(res: ServerResponse, answer: HttpAnswer): void {
     res.end();
     return;
   }
-  send(res, { status: answer.status, headers: answer.headers, body: answer.body });
+  send(res, { status: answer.status, headers: answer.headers, body: answer.body, text: answer.text });
 }
 
 export function mcpRouter(

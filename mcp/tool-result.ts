@@ -41,13 +41,36 @@ function receiptsOf(response: EnvelopeResponse): Json {
   return receipts;
 }
 
+/**
+ * Results built here, whose one text item is their structured content serialized: an answer can reuse
+ * that text instead of serializing the content again (serializeResult).
+ */
+const textual = new WeakSet<CallToolResult>();
+
 function withText(structured: Json, isError: boolean, meta: Json): CallToolResult {
-  return {
+  const result: CallToolResult = {
     content: [{ type: 'text', text: JSON.stringify(structured) }],
     structuredContent: structured,
     ...(isError ? { isError: true } : {}),
     ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}),
   };
+  textual.add(result);
+  return result;
+}
+
+/**
+ * `JSON.stringify(result)`, written with the structured content's text instead of serializing that
+ * content a second time, for results built here; plain JSON.stringify for any other.
+ */
+export function serializeResult(result: CallToolResult): string {
+  const [item] = result.content;
+  if (!textual.has(result) || item?.type !== 'text') return JSON.stringify(result);
+  const text = item.text;
+  return (
+    `{"content":[{"type":"text","text":${JSON.stringify(text)}}],"structuredContent":${text}` +
+    `${result.isError ? ',"isError":true' : ''}` +
+    `${result._meta ? `,"_meta":${JSON.stringify(result._meta)}` : ''}}`
+  );
 }
 
 /** An error result in the shape every tool's output schema accepts. */
@@ -130,6 +153,9 @@ export function toToolResult(response: EnvelopeResponse): CallToolResult {
 
 /** Header lookup over a record whose names may have any case (pipeline responses). */
 export function headerLookup(headers: Record<string, string>): (name: string) => string | undefined {
-  const lower = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
-  return (name) => lower.get(name);
+  // A few lookups per response: a scan costs less than building a map of every header first.
+  return (name) => {
+    for (const key in headers) if (key.toLowerCase() === name) return headers[key];
+    return undefined;
+  };
 }

@@ -99,14 +99,15 @@ export function createRequestListener(
   return (req, res) => {
     // A CORS preflight is answered there and then.
     if (startRequest(req, res)) return;
-    routeOperation(req, res, (error?: unknown) => {
-      if (error !== undefined) {
-        failWith(services, res, error);
+    // /mcp first: one comparison for a REST request, where the route table would look for /mcp's
+    // allowed methods among all its patterns before giving up on it.
+    mcpEndpoint(req, res, (failure?: unknown) => {
+      if (failure !== undefined) {
+        failWith(services, res, failure);
         return;
       }
-      // /mcp is not a registry path, so REST requests never get this far.
-      mcpEndpoint(req, res, (failure?: unknown) => {
-        if (failure !== undefined) failWith(services, res, failure);
+      routeOperation(req, res, (error?: unknown) => {
+        if (error !== undefined) failWith(services, res, error);
         else documents(req, res);
       });
     });
