@@ -86,7 +86,7 @@ async function runBase(config: BenchConfig): Promise<BaseRun> {
   const irisUrl = pipeline.ready.url;
 
   const challenge = setup ? await captureIrisChallenge(irisUrl) : undefined;
-  log('starting the bare express baseline');
+  log('starting the bare baseline (express, and node:http for reference)');
   const bare: ChildServer<BareReady> = await startChild('bare-server', 'bare-server.ts', BareReady, {
     ...dbEnv,
     BENCH_KEYS_ME_BODY: platform ? await keysMeBody(irisUrl, keys[0]) : undefined,
@@ -106,13 +106,22 @@ async function runBase(config: BenchConfig): Promise<BaseRun> {
   const results: CaseResult[] = [];
   const bodies: string[] = [];
   if (platform) {
-    const measured = await runPlatform(config, { irisUrl, baselineUrl: bare.ready.url, keys }, log);
+    const measured = await runPlatform(
+      config,
+      { irisUrl, baselineUrl: bare.ready.url, referenceUrl: bare.ready.nodeUrl, keys },
+      log,
+    );
     results.push(...measured.results);
     bodies.push(...measured.bodies);
   }
   let paid: PaidResults | undefined;
   if (setup && challenge && stock) {
-    const measured = await runChallenge(config, { irisUrl, baselineUrl: bare.ready.url }, challenge, log);
+    const measured = await runChallenge(
+      config,
+      { irisUrl, baselineUrl: bare.ready.url, referenceUrl: bare.ready.nodeUrl },
+      challenge,
+      log,
+    );
     results.push(measured.result);
     bodies.push(measured.body);
     paid = await runPaid(

@@ -9,6 +9,8 @@ import autocannon from 'autocannon';
 export interface CompareOptions {
   baselineUrl: string;
   irisUrl: string;
+  /** A further server measured alongside, reported only (the bare handlers on node:http). */
+  referenceUrl?: string;
   /** Requests to rotate through; every connection starts at a different offset. */
   requests: readonly autocannon.Request[];
   /** The one status every response should have; unset: any 2xx. */
@@ -139,11 +141,20 @@ function run(url: string, options: CompareOptions, seconds: number): Promise<Sli
   });
 }
 
-export async function compare(options: CompareOptions): Promise<{ baseline: LoadResult; iris: LoadResult }> {
-  const servers = [
-    { url: options.baselineUrl, tally: new Tally(options.expectedStatus) },
-    { url: options.irisUrl, tally: new Tally(options.expectedStatus) },
-  ] as const;
+export interface Compared {
+  baseline: LoadResult;
+  iris: LoadResult;
+  reference?: LoadResult;
+}
+
+export async function compare(options: CompareOptions): Promise<Compared> {
+  const baseline = { url: options.baselineUrl, tally: new Tally(options.expectedStatus) };
+  const iris = { url: options.irisUrl, tally: new Tally(options.expectedStatus) };
+  const reference =
+    options.referenceUrl === undefined
+      ? undefined
+      : { url: options.referenceUrl, tally: new Tally(options.expectedStatus) };
+  const servers = reference ? [baseline, iris, reference] : [baseline, iris];
   if (options.warmupSeconds > 0) {
     for (const server of servers) {
       server.tally.add(await run(server.url, options, options.warmupSeconds), false, 'warm-up ');
@@ -151,12 +162,17 @@ export async function compare(options: CompareOptions): Promise<{ baseline: Load
   }
   const slices = Math.max(1, Math.round(options.seconds));
   for (let i = 0; i < slices; i++) {
-    const order = i % 2 === 0 ? servers : ([servers[1], servers[0]] as const);
+    // Forwards, then backwards: each server is measured early and late in a pair of slices alike.
+    const order = i % 2 === 0 ? servers : [...servers].reverse();
     for (const server of order) {
       server.tally.add(await run(server.url, options, options.seconds / slices), true, '');
     }
   }
-  return { baseline: servers[0].tally.result(), iris: servers[1].tally.result() };
+  return {
+    baseline: baseline.tally.result(),
+    iris: iris.tally.result(),
+    ...(reference ? { reference: reference.tally.result() } : {}),
+  };
 }
 
 /**

@@ -2,7 +2,7 @@
  * The mpp section: an iris with both rails (x402 on a local anvil chain, MPP against the local Stripe
  * server) on a database of its own; agents buy credit packs through the API, then concurrent clients
  * spend them (debits/s, ledger checked after); and challenge issuance (402 with PAYMENT-REQUIRED and
- * WWW-Authenticate) against a bare express handler replaying the same bytes.
+ * WWW-Authenticate) against a bare express handler replaying the same bytes (node:http reported).
  */
 import { BURST_LIMIT, CLASS_LIMITS, GLOBAL_LIMIT } from '../../src/pipeline/rate-limit/limits.ts';
 import { type ChildServer, startChild } from './child-server.ts';
@@ -71,7 +71,7 @@ export async function runMppSection(
   if (!challenge.headers.some(([name]) => name.toLowerCase() === 'www-authenticate')) {
     throw new Error(`mpp: the 402 carries no WWW-Authenticate: ${JSON.stringify(challenge.headers)}`);
   }
-  log('mpp: starting the bare express baseline');
+  log('mpp: starting the bare baseline');
   const bare: ChildServer<BareReady> = await startChild('bare-server', 'bare-server.ts', BareReady, {
     ...dbEnv,
     BENCH_CHALLENGE: JSON.stringify(challenge),
@@ -81,7 +81,7 @@ export async function runMppSection(
   // the second rail only.
   const challengeRow = await runChallenge(
     config,
-    { irisUrl, baselineUrl: bare.ready.url },
+    { irisUrl, baselineUrl: bare.ready.url, referenceUrl: bare.ready.nodeUrl },
     challenge,
     log,
     MPP_CHALLENGE_NAME,
@@ -142,7 +142,7 @@ export async function runMppSection(
       `mpp challenge: unpaid POST /campaigns, valid body, no key, a distinct X-Forwarded-For per request out ` +
         `of ${config.addressCount}; 402 with PAYMENT-REQUIRED, WWW-Authenticate: Payment and the mpp and ` +
         `credits body objects, measured on the fresh server before the purchases; baseline: a bare express ` +
-        `handler replaying the same status, headers and bytes`,
+        `handler replaying the same status, headers and bytes (node:http: the same handler without express)`,
     ],
     tables: [formatDebits(measured, database), formatLedger(measured, warmup, ledger)],
     failures: [

@@ -1,6 +1,7 @@
 /**
- * The platform section: GET /keys/me and GET /campaigns with API keys, iris against the bare express
- * baseline (checked to answer alike first), each key of the pool used once before the measured runs.
+ * The platform section: GET /keys/me and GET /campaigns with API keys, iris against the bare baseline
+ * (and the same handlers on node:http), all checked to answer alike first, each key of the pool
+ * used once before the measured runs.
  */
 import { expectOk, expectSameBytes, expectSameShape, type Fetched, get } from './checks.ts';
 import type { BenchConfig } from './config.ts';
@@ -34,6 +35,8 @@ export const PLATFORM_CASES: readonly BenchCase[] = [
 export interface PlatformServers {
   irisUrl: string;
   baselineUrl: string;
+  /** The bare handlers on node:http (reported). */
+  referenceUrl: string;
   /** The first key serves the checks, the others are the load's pool. */
   keys: readonly [string, ...string[]];
 }
@@ -55,9 +58,12 @@ export async function runPlatform(
   for (const benchCase of PLATFORM_CASES) {
     const iris = await get(servers.irisUrl, benchCase.path, checkKey);
     const baseline = await get(servers.baselineUrl, benchCase.path, checkKey);
+    const reference = await get(servers.referenceUrl, benchCase.path, checkKey);
     expectOk(`iris ${benchCase.name}`, iris);
     expectOk(`baseline ${benchCase.name}`, baseline);
+    expectOk(`node:http ${benchCase.name}`, reference);
     benchCase.compare(iris, baseline);
+    benchCase.compare(iris, reference);
     bodies.push(`${benchCase.name} ${iris.bytes} B (baseline ${baseline.bytes} B)`);
   }
 
@@ -75,6 +81,7 @@ export async function runPlatform(
     const measured = await compare({
       baselineUrl: servers.baselineUrl,
       irisUrl: servers.irisUrl,
+      referenceUrl: servers.referenceUrl,
       requests: bearerRequests(benchCase.path, pool),
       connections: config.connections,
       warmupSeconds: config.warmupSeconds,

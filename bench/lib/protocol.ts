@@ -24,16 +24,17 @@ export const PipelineReady = z.object({
 });
 export type PipelineReady = z.infer<typeof PipelineReady>;
 
-export const BareReady = z.object({
+export const StockReady = z.object({
   url: z.url(),
   port: z.number().int(),
   database: DatabaseKind,
 });
-export type BareReady = z.infer<typeof BareReady>;
-
 /** The stock @x402/express stack; `GET /bench/stats` (unprotected) reports its handler counter. */
-export const StockReady = BareReady;
-export type StockReady = BareReady;
+export type StockReady = z.infer<typeof StockReady>;
+
+/** The bare handlers: as express routes at `url` (the baseline), straight on node:http at `nodeUrl`. */
+export const BareReady = StockReady.extend({ nodeUrl: z.url() });
+export type BareReady = z.infer<typeof BareReady>;
 
 /** What the probes answer: paid campaign rows in the server's database, and handler runs if counted. */
 export const Stats = z.object({ campaigns: z.number().int(), handlerRuns: z.number().int().nullable() });
@@ -62,7 +63,7 @@ export const CpuUsage = z.object({ user: z.number(), system: z.number() });
 export type CpuUsage = z.infer<typeof CpuUsage>;
 
 /** Prints the ready line; the orchestrator reads exactly one line from stdout. */
-export function announce(payload: PipelineReady | BareReady): void {
+export function announce(payload: PipelineReady | BareReady | StockReady): void {
   process.stdout.write(`${JSON.stringify(payload)}\n`);
 }
 

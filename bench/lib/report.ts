@@ -13,6 +13,8 @@ export interface CaseResult {
   target: number;
   baseline: LoadResult;
   iris: LoadResult;
+  /** The bare handler straight on node:http: reported, no target. */
+  reference?: LoadResult;
 }
 
 export interface ReportContext {
@@ -26,7 +28,7 @@ export interface ReportContext {
 }
 
 function rows(results: readonly CaseResult[]): string[][] {
-  return results.map(({ name, target, baseline, iris }) => {
+  return results.map(({ name, target, baseline, iris, reference }) => {
     const ratio = iris.requestsPerSecond / baseline.requestsPerSecond;
     return [
       name,
@@ -36,7 +38,9 @@ function rows(results: readonly CaseResult[]): string[][] {
       `≥ ${fixed(target, 1)}×`,
       ratio >= target ? 'ok' : 'below target',
       `${fixed(iris.p50Ms, 1)} / ${fixed(iris.p99Ms, 1)}`,
-      String(baseline.failures + iris.failures),
+      reference ? fixed(reference.requestsPerSecond, 0) : '',
+      reference ? `${fixed(iris.requestsPerSecond / reference.requestsPerSecond, 2)}×` : '',
+      String(baseline.failures + iris.failures + (reference?.failures ?? 0)),
     ];
   });
 }
@@ -57,6 +61,8 @@ export function formatReport(
       { title: 'target', align: 'right' },
       { title: '', align: 'left' },
       { title: 'iris p50/p99 ms', align: 'right' },
+      { title: 'node:http req/s', align: 'right' },
+      { title: 'iris/node:http', align: 'right' },
       { title: 'failures', align: 'right' },
     ],
     rows(results),
@@ -68,6 +74,9 @@ export function formatReport(
       `at start, ${fixed(loadavg()[0] ?? 0, 2)} at end`,
     `load: autocannon, ${config.connections} connections, each server in its own child process; per case and ` +
       `server ${config.warmupSeconds} s warm-up, then ${config.seconds} s measured in alternating ~1 s slices`,
+    `baseline: bare handlers (same bytes, or the same query) as express 5 routes, the framework the targets ` +
+      `were set with; node:http: the same handlers with no framework, as iris serves REST since it bypasses ` +
+      `express there (reported, no target)`,
     ...context.setup,
     `response bodies: ${context.bodies}`,
     `failures: responses with another status than expected (2xx; 402 for the unpaid POST) or connection errors`,
@@ -79,8 +88,9 @@ export function formatReport(
 
 /** One line per server and case that saw unexpected statuses or connection errors. */
 export function failuresOf(results: readonly CaseResult[]): string[] {
-  return results.flatMap(({ name, baseline, iris }) => [
+  return results.flatMap(({ name, baseline, iris, reference }) => [
     ...(baseline.failures > 0 ? [`${name} baseline: ${baseline.failureDetail}`] : []),
     ...(iris.failures > 0 ? [`${name} iris: ${iris.failureDetail}`] : []),
+    ...(reference && reference.failures > 0 ? [`${name} node:http: ${reference.failureDetail}`] : []),
   ]);
 }

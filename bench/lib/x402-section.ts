@@ -92,13 +92,18 @@ export async function captureIrisChallenge(irisUrl: string): Promise<CapturedRes
 
 export async function runChallenge(
   config: BenchConfig,
-  servers: { irisUrl: string; baselineUrl: string },
+  servers: { irisUrl: string; baselineUrl: string; referenceUrl: string },
   captured: CapturedResponse,
   log: (message: string) => void,
   name = 'POST /campaigns (402)',
 ): Promise<{ result: CaseResult; body: string }> {
   const baseline = await captureChallenge(servers.baselineUrl, probeAddress(0));
   expectSameResponse(name, captured, baseline);
+  expectSameResponse(
+    `${name} (node:http)`,
+    captured,
+    await captureChallenge(servers.referenceUrl, probeAddress(0)),
+  );
   log(
     `${name}: ${config.warmupSeconds} s warm-up + ${config.seconds} s measured, each server, ` +
       `${config.addressCount} client addresses`,
@@ -106,6 +111,7 @@ export async function runChallenge(
   const measured = await compare({
     baselineUrl: servers.baselineUrl,
     irisUrl: servers.irisUrl,
+    referenceUrl: servers.referenceUrl,
     requests: challengeRequests(config.addressCount),
     expectedStatus: 402,
     connections: config.connections,

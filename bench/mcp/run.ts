@@ -67,13 +67,20 @@ function keyRotation(keys: readonly string[]) {
   return () => `Bearer ${keys[next++ % keys.length]}`;
 }
 
-function restSide(name: string, path: string, auth: () => string): Side {
+/**
+ * Both sides read every answer's body and check it (a REST envelope's success, an MCP result's isError):
+ * the load generator shares the machine, so its work per response must be the same on both sides.
+ */
+function restSide(name: string, path: string, auth: () => string, errors: { n: number }): Side {
   return {
     name,
     request: () => ({
       method: 'GET',
       path,
       setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: auth() } }),
+      onResponse: (_status: number, responseBody: string) => {
+        if (!responseBody.includes('"success":true')) errors.n += 1;
+      },
     }),
   };
 }
@@ -212,12 +219,12 @@ async function main(): Promise<void> {
       url: ready.url,
       connections: CONNECTIONS,
       amount: ready.keys.length,
-      requests: [restSide('warm-up', '/keys/me', auth).request()],
+      requests: [restSide('warm-up', '/keys/me', auth, errors).request()],
     });
     const pairs: [Side, Side][] = [
-      [restSide('GET /keys/me', '/keys/me', auth), mcpSide('keys_me', 'keys_me', {}, auth, errors)],
+      [restSide('GET /keys/me', '/keys/me', auth, errors), mcpSide('keys_me', 'keys_me', {}, auth, errors)],
       [
-        restSide('GET /campaigns', '/campaigns?limit=20', auth),
+        restSide('GET /campaigns', '/campaigns?limit=20', auth, errors),
         mcpSide('campaigns_list', 'campaigns_list', { limit: 20 }, auth, errors),
       ],
     ];
@@ -228,7 +235,7 @@ async function main(): Promise<void> {
     };
     for (const [rest, mcp] of [
       ...pairs,
-      [restSide('GET /keys/me', '/keys/me', auth), sdkSide] as [Side, Side],
+      [restSide('GET /keys/me', '/keys/me', auth, errors), sdkSide] as [Side, Side],
     ]) {
       const { rest: r, mcp: m, ratio } = await compare(ready.url, rest, mcp, errors);
       const verdict = mcp === sdkSide ? 'reported' : ratio >= TARGET_RATIO ? 'met' : 'NOT met';

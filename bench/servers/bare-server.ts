@@ -1,12 +1,15 @@
 /**
- * Bench child: the baseline, a bare express 5 app with one handler per case: GET /keys/me answers fixed
- * bytes (BENCH_KEYS_ME_BODY), GET /campaigns runs the list SELECT with drizzle and the same JSON shape,
+ * Bench child: the baseline, one bare handler per case: GET /keys/me answers fixed bytes
+ * (BENCH_KEYS_ME_BODY), GET /campaigns runs the list SELECT with drizzle and the same JSON shape,
  * POST /campaigns replays the 402 captured from iris (BENCH_CHALLENGE: status, headers and body).
+ * The handlers are served twice: as express 5 routes (`url`: the baseline the targets were set against)
+ * and straight on node:http (`nodeUrl`: reported, the stack iris serves its REST routes on).
  */
 
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import express, { type Request, type Response } from 'express';
+import express from 'express';
 import { campaigns, users } from '../../db/schema.ts';
 import { toCampaign } from '../../src/domain/campaigns/campaign-view.ts';
 import { pageOf } from '../../src/domain/pagination.ts';
@@ -34,13 +37,11 @@ async function main(): Promise<void> {
   if (!user) throw new Error('user insert returned no row');
   await seedCampaigns(db, user.id, now, CAMPAIGNS_PER_ACCOUNT);
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/keys/me', (_req: Request, res: Response) => {
+  const keysMe = (_req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('Content-Type', JSON_TYPE);
     res.end(keysMeBytes);
-  });
-  app.get('/campaigns', async (_req: Request, res: Response) => {
+  };
+  const listCampaigns = async (_req: IncomingMessage, res: ServerResponse) => {
     const rows = await db
       .select()
       .from(campaigns)
@@ -56,33 +57,65 @@ async function main(): Promise<void> {
         meta: { pagination: page.pagination },
       }),
     );
-  });
-
-  app.post('/campaigns', (_req: Request, res: Response) => {
+  };
+  const paymentRequired = (_req: IncomingMessage, res: ServerResponse) => {
     if (!challenge) {
-      res.status(404).end();
+      res.statusCode = 404;
+      res.end();
       return;
     }
     res.statusCode = challenge.status;
     for (const [name, value] of challenge.headers) res.setHeader(name, value);
     res.end(challengeBytes);
-  });
+  };
 
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+  // The same handlers straight on node:http, as iris serves its REST routes.
+  const node = createServer((req, res) => {
+    const route = `${req.method} ${req.url}`;
+    if (route === 'GET /keys/me') keysMe(req, res);
+    else if (route === 'GET /campaigns') void listCampaigns(req, res);
+    else if (route === 'POST /campaigns') paymentRequired(req, res);
+    else {
+      res.statusCode = 404;
+      res.end();
+    }
   });
-  server.keepAliveTimeout = 5_000;
-  const { port } = server.address() as AddressInfo;
-  stopOnSignal(async () => {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
+  // The baseline: the handlers as express 5 routes.
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/keys/me', keysMe);
+  app.get('/campaigns', listCampaigns);
+  app.post('/campaigns', paymentRequired);
+  const servers = [createServer(app), node];
+  const ports: number[] = [];
+  for (const server of servers) {
+    server.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
     });
+    server.keepAliveTimeout = 5_000;
+    ports.push((server.address() as AddressInfo).port);
+  }
+  const [port, nodePort] = ports as [number, number];
+  stopOnSignal(async () => {
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          }),
+      ),
+    );
     await database.close();
   });
-  announce({ url: `http://127.0.0.1:${port}`, port, database: database.kind });
+  announce({
+    url: `http://127.0.0.1:${port}`,
+    port,
+    nodeUrl: `http://127.0.0.1:${nodePort}`,
+    database: database.kind,
+  });
 }
 
 main().catch((error: unknown) => failStartup('bare-server', error));
