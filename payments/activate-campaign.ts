@@ -3,7 +3,7 @@
  * becomes active, the payment enters the append-only ledger, the campaign's run is enqueued, and the
  * identity gets its API key with its first payment. Runs inside the caller's transaction.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
 import { rowOf } from '../db/row-of.ts';
 import { campaigns, jobs, payments } from '../db/schema.ts';
@@ -74,16 +74,22 @@ export async function activatePaidCampaign(
     now: Date;
     /** The identity is known to hold its agent key already: no key is issued, nothing is asked. */
     keyHeld?: boolean;
+    /**
+     * A query (e.g. the payment's row, FOR UPDATE) that must return a row for the campaign to be
+     * activated, run in the same statement: without one, nothing happens (CampaignGoneError).
+     */
+    guard?: SQL;
   },
 ): Promise<{ campaign: Campaign; paymentId: string; agentKey: ApiKeyWithSecret | undefined }> {
   // One statement: the campaign waiting for this payment becomes active, the payment is recorded and the
   // campaign's run queued, all from the row the update returns (nothing if the campaign is gone).
   const at = options.now.toISOString();
+  const { guard } = options;
   const [raw] = await queryRows<Record<string, unknown>>(
     tx,
-    sql`with activated as (
+    sql`with ${guard ? sql`guard as (${guard}), ` : sql``}activated as (
       update ${campaigns} set status = 'active', updated_at = ${at}::timestamptz
-      where id = ${campaignId}::uuid and status = 'pending_payment'
+      where id = ${campaignId}::uuid and status = 'pending_payment'${guard ? sql` and exists (select 1 from guard)` : sql``}
       returning *
     ), paid as (
       insert into ${payments}

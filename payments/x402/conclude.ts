@@ -31,7 +31,7 @@ export async function completePaid(
   requestId: string,
 ): Promise<StoredResponse> {
   try {
-    return await finalize(deps, operation, row.id, transaction, requestId);
+    return await finalize(deps, operation, row, transaction, requestId);
   } catch (error) {
     if (error instanceof CampaignGoneError) {
       await recordRefundOwed(deps, row.id, transaction, error.message);

@@ -5,11 +5,11 @@
  * response.
  */
 import type { SettleResponse } from '@x402/core/types';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { queryRows } from '../../db/client.ts';
 import { x402Authorizations } from '../../db/schema.ts';
-import { together } from '../../db/together.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
-import { writeAudit } from '../../src/pipeline/audit.ts';
+import { auditFrom } from '../../src/pipeline/audit.ts';
 import {
   openStoredResponse,
   type StoredResponse,
@@ -17,53 +17,67 @@ import {
 } from '../../src/pipeline/idempotency.ts';
 import { activatePaidCampaign, CampaignGoneError } from '../activate-campaign.ts';
 import { formatUsdc } from '../pricing.ts';
+import type { AuthorizationRow } from './authorization-store.ts';
 import { settledResponse } from './responses.ts';
 import { agentPrincipal, type X402Deps } from './x402-deps.ts';
 
 export async function finalize(
   deps: X402Deps,
   operation: Operation,
-  authorizationId: string,
+  reserved: AuthorizationRow,
   transaction: string,
   requestId: string,
 ): Promise<StoredResponse> {
   const { services } = deps;
-  let identityId: string | null = null;
+  const { campaignId, identityId } = reserved;
+  if (!campaignId || !identityId) throw new CampaignGoneError('no campaign was created');
   const response = await services.db.transaction(async (tx) => {
     const now = services.clock();
-    const [row] = await tx
-      .select()
-      .from(x402Authorizations)
-      .where(eq(x402Authorizations.id, authorizationId))
-      .for('update');
-    if (!row) throw new Error(`authorization ${authorizationId} vanished`);
-    if (row.state === 'settled') return openStoredResponse(services.sealer, row);
-    if (row.state !== 'reserved' && row.state !== 'submitted') {
-      throw new CampaignGoneError(`authorization is ${row.state}`);
+    let activation: Awaited<ReturnType<typeof activatePaidCampaign>>;
+    try {
+      // What the reservation wrote about the payment never changes; its state does, so the activation
+      // itself locks the row and proceeds only while the payment is still being completed.
+      activation = await activatePaidCampaign(
+        tx,
+        campaignId,
+        {
+          rail: 'x402',
+          identityId,
+          amountMinor: reserved.amountAtomic,
+          currency: 'USDC',
+          reference: transaction,
+          payer: reserved.payer,
+          network: reserved.network,
+          asset: reserved.asset,
+          authorizationId: reserved.id,
+        },
+        {
+          systemUserId: services.systemUserId,
+          keyLabel: `agent ${reserved.payer}`,
+          now,
+          keyHeld: deps.known.hasKey(identityId),
+          guard: sql`select id from ${x402Authorizations}
+            where id = ${reserved.id}::uuid and state in ('reserved', 'submitted') for update`,
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof CampaignGoneError)) throw error;
+      // Nothing was activated: completed meanwhile by another request or the reconciler (its answer is
+      // this one's), ended otherwise, or the campaign is really gone.
+      const [row] = await tx
+        .select()
+        .from(x402Authorizations)
+        .where(eq(x402Authorizations.id, reserved.id))
+        .for('update');
+      if (!row) throw new Error(`authorization ${reserved.id} vanished`);
+      if (row.state === 'settled') return openStoredResponse(services.sealer, row);
+      if (row.state !== 'reserved' && row.state !== 'submitted') {
+        throw new CampaignGoneError(`authorization is ${row.state}`);
+      }
+      throw error;
     }
-    if (!row.campaignId || !row.identityId) throw new CampaignGoneError('no campaign was created');
-    identityId = row.identityId;
-    const { campaign, agentKey } = await activatePaidCampaign(
-      tx,
-      row.campaignId,
-      {
-        rail: 'x402',
-        identityId: row.identityId,
-        amountMinor: row.amountAtomic,
-        currency: 'USDC',
-        reference: transaction,
-        payer: row.payer,
-        network: row.network,
-        asset: row.asset,
-        authorizationId: row.id,
-      },
-      {
-        systemUserId: services.systemUserId,
-        keyLabel: `agent ${row.payer}`,
-        now,
-        keyHeld: deps.known.hasKey(row.identityId),
-      },
-    );
+    const { campaign, agentKey } = activation;
+    const row = reserved;
 
     const settle: SettleResponse = {
       success: true,
@@ -78,33 +92,32 @@ export async function finalize(
       network: row.network,
       payer: row.payer,
       amount: formatUsdc(row.amountAtomic),
-      identity_id: row.identityId,
+      identity_id: identityId,
       ...(agentKey ? { agent_api_key: agentKey } : {}),
     });
-    await together(
-      tx
-        .update(x402Authorizations)
-        .set({
-          state: 'settled',
-          txHash: transaction,
-          responseStatus: response.status,
-          responseSealed: sealStoredResponse(services.sealer, response),
-          updatedAt: now,
-        })
-        .where(eq(x402Authorizations.id, row.id)),
-      writeAudit(tx, {
+    // The row settled and its audit entry, in one statement.
+    await queryRows(
+      tx,
+      sql`with settled as (
+        update ${x402Authorizations} set state = 'settled', tx_hash = ${transaction},
+          response_status = ${response.status},
+          response_sealed = ${sealStoredResponse(services.sealer, response)},
+          updated_at = ${now.toISOString()}::timestamptz
+        where id = ${row.id}::uuid
+        returning id
+      ) ${auditFrom('settled', {
         action: 'settle_payment',
         operationId: operation.id,
         requestId,
-        principal: agentPrincipal(deps, row.identityId),
+        principal: agentPrincipal(deps, identityId),
         resourceId: campaign.id,
         metadata: { rail: 'x402', transaction, amount_atomic: row.amountAtomic.toString(), payer: row.payer },
         at: now,
-      }),
+      })}`,
     );
     return response;
   });
   // Committed: the identity holds its agent key now (issued here or before).
-  if (identityId) deps.known.rememberKey(identityId);
+  deps.known.rememberKey(identityId);
   return response;
 }

@@ -1,6 +1,7 @@
 /**
  * Audit rows, written by the pipeline inside the transaction of the change they describe.
  */
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { auditLog } from '../../db/schema.ts';
 import { agentIdentityOf, type Principal } from '../domain/principal.ts';
@@ -15,9 +16,9 @@ export interface AuditEntry {
   at: Date;
 }
 
-export async function writeAudit(tx: Db, entry: AuditEntry): Promise<void> {
+function auditValues(entry: AuditEntry) {
   const agentIdentity = agentIdentityOf(entry.principal);
-  await tx.insert(auditLog).values({
+  return {
     action: entry.action,
     operationId: entry.operationId,
     requestId: entry.requestId,
@@ -26,5 +27,23 @@ export async function writeAudit(tx: Db, entry: AuditEntry): Promise<void> {
     resourceId: entry.resourceId,
     metadata: agentIdentity ? { ...entry.metadata, agent_identity_id: agentIdentity } : entry.metadata,
     createdAt: entry.at,
-  });
+  };
+}
+
+export async function writeAudit(tx: Db, entry: AuditEntry): Promise<void> {
+  await tx.insert(auditLog).values(auditValues(entry));
+}
+
+/**
+ * The audit row as the last part of a statement that makes the change: inserted once per row of
+ * `source` (a CTE of that statement, e.g. an UPDATE … RETURNING), so none is written when it changed
+ * nothing.
+ */
+export function auditFrom(source: string, entry: AuditEntry): SQL {
+  const v = auditValues(entry);
+  return sql`insert into ${auditLog}
+      (action, operation_id, request_id, user_id, api_key_id, resource_id, metadata, created_at)
+    select ${v.action}, ${v.operationId}, ${v.requestId}, ${v.userId}::uuid, ${v.apiKeyId}::uuid,
+      ${v.resourceId}, ${JSON.stringify(v.metadata)}::jsonb, ${v.createdAt.toISOString()}::timestamptz
+    from ${sql.identifier(source)}`;
 }

@@ -5,10 +5,13 @@
  * agent signed afresh under the same Idempotency-Key.
  */
 import { decodePaymentResponseHeader } from '@x402/core/http';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { campaigns, paymentRefunds, payments, x402Authorizations } from '../../db/schema.ts';
+import { apiKeys, auditLog, campaigns, jobs, paymentRefunds, payments, x402Authorizations } from '../../db/schema.ts';
+import { CampaignGoneError } from '../../payments/activate-campaign.ts';
+import { finalize } from '../../payments/x402/finalize.ts';
 import type { X402Rail } from '../../payments/x402/x402-rail.ts';
+import { campaignsCreate } from '../../src/operations/campaigns/create.ts';
 import { api } from '../helpers/api.ts';
 import {
   type PaidServer,
@@ -76,6 +79,75 @@ describe('a settlement that outlives the request', () => {
     expect(done.body.meta.payment.transaction).toBe(receipt.transaction);
     expect(done.body.meta.payment.agent_api_key.key).toMatch(/^is_live_/);
     expect(await paid.chain.balanceOf(payer.address)).toBe(10_000_000n - PRICE_ATOMIC);
+  });
+});
+
+describe('completing one settlement twice at once', () => {
+  it('activates the campaign once; both get the stored answer, and a finished row is never activated', async () => {
+    const payer = await paid.newPayer();
+    const header = v1Header(await signAuthorization(payer.account, { to: paid.payTo }));
+    await paid.chain.setAutomine(false);
+    let pending: Awaited<ReturnType<typeof post>>;
+    try {
+      pending = await post({ 'x-payment': header });
+    } finally {
+      await paid.chain.setAutomine(true);
+    }
+    expect(pending.status, pending.text).toBe(202);
+    await paid.chain.mine();
+    const row = await authorizationOf(payer.address);
+    if (!row?.txHash) throw new Error('no submitted authorization');
+    const db = paid.server.services.db;
+
+    // As when a resend and the reconciler complete the same payment together.
+    const complete = () => finalize(rail().deps, campaignsCreate, row, row.txHash as string, 'req_test');
+    const [a, b] = await Promise.all([complete(), complete()]);
+    expect(a.status).toBe(201);
+    expect(b).toEqual(a);
+    expect(await complete()).toEqual(a);
+    const id = pending.body.data.id as string;
+    expect(await db.select().from(payments).where(eq(payments.authorizationId, row.id))).toHaveLength(1);
+    expect(
+      await db
+        .select()
+        .from(jobs)
+        .where(eq(jobs.dedupeKey, `campaign.run:${id}`)),
+    ).toHaveLength(1);
+    const keys = await db
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.agentIdentityId, row.identityId as string));
+    expect(keys).toHaveLength(1);
+    const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, id));
+    expect(campaign?.status).toBe('active');
+    const audits = await db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'settle_payment'), eq(auditLog.resourceId, id)));
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({
+      operationId: 'campaigns.create',
+      requestId: 'req_test',
+      userId: paid.server.services.systemUserId,
+      metadata: {
+        rail: 'x402',
+        transaction: row.txHash,
+        amount_atomic: PRICE_ATOMIC.toString(),
+        payer: payer.address,
+        agent_identity_id: row.identityId,
+      },
+    });
+    expect(audits[0]?.createdAt).toBeInstanceOf(Date);
+
+    // A payment that ended another way (here: marked for a refund) never activates its campaign.
+    await db.update(campaigns).set({ status: 'pending_payment' }).where(eq(campaigns.id, id));
+    await db
+      .update(x402Authorizations)
+      .set({ state: 'refund_owed' })
+      .where(eq(x402Authorizations.id, row.id));
+    await expect(complete()).rejects.toThrow(CampaignGoneError);
+    const [untouched] = await db.select().from(campaigns).where(eq(campaigns.id, id));
+    expect(untouched?.status).toBe('pending_payment');
   });
 });
 
