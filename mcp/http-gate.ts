@@ -64,6 +64,24 @@ function keyless(operation: Operation): boolean {
   return operation.payable === true || ('agentProof' in operation && operation.agentProof === true);
 }
 
+/**
+ * Tool calls of known tools with a Bearer key, answered as JSON: the pipeline authenticates each call (and
+ * a 401 there becomes the HTTP answer), so there is nothing to check here. The common request, decided
+ * without a promise.
+ */
+export function passesUnchecked(catalog: ToolCatalog, request: GateRequest): boolean {
+  const authorization = request.authorization;
+  if (request.authenticateCalls || authorization === undefined || !/^\s*bearer\s/i.test(authorization)) {
+    return false;
+  }
+  if (request.messages.length === 0) return false;
+  for (const message of request.messages) {
+    const name = toolNameOf(message);
+    if (name === undefined || catalog.operationOf(name) === undefined) return false;
+  }
+  return true;
+}
+
 /** Undefined: let the request through. Otherwise the HTTP response to send instead. */
 export async function gateMcpRequest(
   services: Services,

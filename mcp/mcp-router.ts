@@ -20,7 +20,7 @@ import type { OperationResponse } from '../src/pipeline/execute-operation.ts';
 import type { Services } from '../src/services.ts';
 import { allowedHostsFrom, hostnameOf } from './allowed-hosts.ts';
 import { answerToolCall, plainToolCall } from './direct-call.ts';
-import { gateMcpRequest, jsonRpcRejection, singleId } from './http-gate.ts';
+import { gateMcpRequest, jsonRpcRejection, passesUnchecked, singleId } from './http-gate.ts';
 import { framePost, type HttpAnswer, JsonResponseTransport } from './json-transport.ts';
 import { createIrisMcpServer, type McpServerOptions, type ToolCaller } from './mcp-server.ts';
 import { pipelineCaller } from './pipeline-caller.ts';
@@ -118,13 +118,16 @@ export function mcpRouter(
       return;
     }
     const requestId = requestIdOf(res);
-    const rejection = await gateMcpRequest(services, catalog, {
+    const gate = {
       authorization: req.headers.authorization,
       ip: clientIp(req),
       requestId,
       messages,
       authenticateCalls: streaming,
-    });
+    };
+    const rejection = passesUnchecked(catalog, gate)
+      ? undefined
+      : await gateMcpRequest(services, catalog, gate);
     if (rejection) {
       send(res, rejection);
       return;
