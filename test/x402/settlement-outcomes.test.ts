@@ -7,7 +7,15 @@
 import { decodePaymentResponseHeader } from '@x402/core/http';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { apiKeys, auditLog, campaigns, jobs, paymentRefunds, payments, x402Authorizations } from '../../db/schema.ts';
+import {
+  apiKeys,
+  auditLog,
+  campaigns,
+  jobs,
+  paymentRefunds,
+  payments,
+  x402Authorizations,
+} from '../../db/schema.ts';
 import { CampaignGoneError } from '../../payments/activate-campaign.ts';
 import { finalize } from '../../payments/x402/finalize.ts';
 import type { X402Rail } from '../../payments/x402/x402-rail.ts';
