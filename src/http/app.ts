@@ -21,17 +21,25 @@ import { pathOf } from './request-target.ts';
 import { operationsRouter } from './router.ts';
 import { send } from './send.ts';
 
-/** Answers a request whose handling failed with the iris envelope (or cuts it if an answer had begun). */
-function failWith(services: Services, res: ServerResponse, error: unknown): void {
-  if (res.headersSent) {
-    services.logger.error('request failed after its answer began', {
-      requestId: requestIdOf(res),
-      ...errorFields(error),
-    });
-    res.destroy();
-    return;
+/**
+ * Answers a request whose handling failed with the iris envelope; when an answer had begun, or the error
+ * answer cannot be written either, logs it and cuts the connection. Never throws: it is the last resort.
+ */
+export function failWith(services: Pick<Services, 'logger'>, res: ServerResponse, error: unknown): void {
+  let failure = error;
+  if (!res.headersSent) {
+    try {
+      send(res, errorResponse(services, error, requestIdOf(res)));
+      return;
+    } catch (unwritable) {
+      failure = unwritable;
+    }
   }
-  send(res, errorResponse(services, error, requestIdOf(res)));
+  services.logger.error('request failed and could not be answered', {
+    requestId: requestIdOf(res),
+    ...errorFields(failure),
+  });
+  res.destroy();
 }
 
 /** The documents and the fallbacks, in express. */
@@ -97,19 +105,24 @@ export function createRequestListener(
   const mcpEndpoint = mcpRouter(services, operations);
   const documents = documentsApp(services, operations);
   return (req, res) => {
-    // A CORS preflight is answered there and then.
-    if (startRequest(req, res)) return;
-    // /mcp first: one comparison for a REST request, where the route table would look for /mcp's
-    // allowed methods among all its patterns before giving up on it.
-    mcpEndpoint(req, res, (failure?: unknown) => {
-      if (failure !== undefined) {
-        failWith(services, res, failure);
-        return;
-      }
-      routeOperation(req, res, (error?: unknown) => {
-        if (error !== undefined) failWith(services, res, error);
-        else documents(req, res);
+    try {
+      // A CORS preflight is answered there and then.
+      if (startRequest(req, res)) return;
+      // /mcp first: one comparison for a REST request, where the route table would look for /mcp's
+      // allowed methods among all its patterns before giving up on it.
+      mcpEndpoint(req, res, (failure?: unknown) => {
+        if (failure !== undefined) {
+          failWith(services, res, failure);
+          return;
+        }
+        routeOperation(req, res, (error?: unknown) => {
+          if (error !== undefined) failWith(services, res, error);
+          else documents(req, res);
+        });
       });
-    });
+    } catch (error) {
+      // As express would: a handler that throws gets the error envelope, the process lives on.
+      failWith(services, res, error);
+    }
   };
 }

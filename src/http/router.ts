@@ -81,7 +81,7 @@ export function operationsRouter(services: Services, operations: readonly Operat
     }
     readJsonBody(req, limit).then(
       (body) => run(url, req, res, match.operation, match.params, body).catch(next),
-      (error: unknown) => send(res, errorResponse(services, error, requestIdOf(res))),
+      next,
     );
   };
 }
