@@ -53,18 +53,24 @@ async function authorizationOf(payer: string) {
   return row;
 }
 
+/** A paid create sent while the chain mines nothing: answered 202, its settlement still pending. */
+async function payWhileNothingIsMined() {
+  const payer = await paid.newPayer();
+  const header = v1Header(await signAuthorization(payer.account, { to: paid.payTo }));
+  await paid.chain.setAutomine(false);
+  let pending: Awaited<ReturnType<typeof post>>;
+  try {
+    pending = await post({ 'x-payment': header });
+  } finally {
+    await paid.chain.setAutomine(true);
+  }
+  expect(pending.status, pending.text).toBe(202);
+  return { payer, header, pending };
+}
+
 describe('a settlement that outlives the request', () => {
   it('answers 202 pending, then the reconciler completes it and a resend returns the campaign', async () => {
-    const payer = await paid.newPayer();
-    const header = v1Header(await signAuthorization(payer.account, { to: paid.payTo }));
-    await paid.chain.setAutomine(false);
-    let pending: Awaited<ReturnType<typeof post>>;
-    try {
-      pending = await post({ 'x-payment': header });
-    } finally {
-      await paid.chain.setAutomine(true);
-    }
-    expect(pending.status, pending.text).toBe(202);
+    const { payer, header, pending } = await payWhileNothingIsMined();
     expect(pending.body.data.status).toBe('pending_payment');
     const receipt = decodePaymentResponseHeader(pending.headers.get('payment-response') ?? '');
     expect(receipt).toMatchObject({ success: false, errorReason: 'settlement_pending' });
@@ -92,16 +98,7 @@ describe('a settlement that outlives the request', () => {
 
 describe('completing one settlement twice at once', () => {
   it('activates the campaign once; both get the stored answer, and a finished row is never activated', async () => {
-    const payer = await paid.newPayer();
-    const header = v1Header(await signAuthorization(payer.account, { to: paid.payTo }));
-    await paid.chain.setAutomine(false);
-    let pending: Awaited<ReturnType<typeof post>>;
-    try {
-      pending = await post({ 'x-payment': header });
-    } finally {
-      await paid.chain.setAutomine(true);
-    }
-    expect(pending.status, pending.text).toBe(202);
+    const { payer, pending } = await payWhileNothingIsMined();
     await paid.chain.mine();
     const row = await authorizationOf(payer.address);
     if (!row?.txHash) throw new Error('no submitted authorization');
