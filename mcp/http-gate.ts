@@ -23,7 +23,7 @@ export interface GateRequest {
   /** The request's JSON-RPC messages, already validated. */
   messages: readonly JSONRPCMessage[];
   /**
-   * Check the key here for tool calls too: when the answer streams (SSE), its status is sent before any
+   * Check the key here for tool calls too: when the answer streams (SSE), its status is sent before a
    * tool runs, so a 401 from the pipeline could no longer become the HTTP status.
    */
   authenticateCalls?: boolean;

@@ -133,7 +133,8 @@ export function mcpRouter(
       return;
     }
     let unauthorized: OperationResponse | undefined;
-    const caller = pipelineCaller(services, req, requestId, (response) => {
+    // The same address and key the gate saw: read from the request once.
+    const caller = pipelineCaller(services, gate, (response) => {
       unauthorized ??= response;
     });
     if (streaming) {

@@ -3,8 +3,6 @@
  * (executeOperation) with the HTTP request's Authorization header plus the credentials of `_meta`, so a
  * key has the same principal, scopes and rate limits on both surfaces.
  */
-import type { IncomingMessage } from 'node:http';
-import { clientIp } from '../src/http/client-ip.ts';
 import { newRequestId } from '../src/http/middleware/request-id.ts';
 import { isMutation, type Operation, pathParams } from '../src/operations/define-operation.ts';
 import { executeOperation, type OperationResponse } from '../src/pipeline/execute-operation.ts';
@@ -40,14 +38,12 @@ function rawInputOf(operation: Operation, args: Record<string, unknown>) {
  */
 export function pipelineCaller(
   services: Services,
-  req: IncomingMessage,
-  requestId: string,
+  request: { authorization: string | undefined; ip: string; requestId: string },
   onUnauthorized: (response: OperationResponse) => void,
 ): ToolCaller {
-  const authorization = req.headers.authorization;
+  const { authorization, ip } = request;
   const hasBearer = authorization !== undefined && /^\s*bearer\s/i.test(authorization);
-  const ip = clientIp(req);
-  let nextId: string | undefined = requestId;
+  let nextId: string | undefined = request.requestId;
   return async (operation, args, meta) => {
     const headers: Record<string, string> = headersFromMeta(meta, hasBearer);
     if (authorization !== undefined && headers.authorization === undefined)

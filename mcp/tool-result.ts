@@ -60,7 +60,7 @@ function withText(structured: Json, isError: boolean, meta: Json): CallToolResul
 
 /**
  * `JSON.stringify(result)`, written with the structured content's text instead of serializing that
- * content a second time, for results built here; plain JSON.stringify for any other.
+ * content a second time, for results built here; plain JSON.stringify otherwise.
  */
 export function serializeResult(result: CallToolResult): string {
   const [item] = result.content;

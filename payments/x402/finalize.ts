@@ -77,21 +77,20 @@ export async function finalize(
       throw error;
     }
     const { campaign, agentKey } = activation;
-    const row = reserved;
 
     const settle: SettleResponse = {
       success: true,
       transaction,
-      network: row.network as SettleResponse['network'],
-      payer: row.payer,
+      network: reserved.network as SettleResponse['network'],
+      payer: reserved.payer,
     };
     const response = settledResponse(operation, campaign, settle, {
       rail: 'x402',
       status: 'settled',
       transaction,
-      network: row.network,
-      payer: row.payer,
-      amount: formatUsdc(row.amountAtomic),
+      network: reserved.network,
+      payer: reserved.payer,
+      amount: formatUsdc(reserved.amountAtomic),
       identity_id: identityId,
       ...(agentKey ? { agent_api_key: agentKey } : {}),
     });
@@ -103,7 +102,7 @@ export async function finalize(
           response_status = ${response.status},
           response_sealed = ${sealStoredResponse(services.sealer, response)},
           updated_at = ${now.toISOString()}::timestamptz
-        where id = ${row.id}::uuid
+        where id = ${reserved.id}::uuid
         returning id
       ) ${auditFrom('settled', {
         action: 'settle_payment',
@@ -111,7 +110,12 @@ export async function finalize(
         requestId,
         principal: agentPrincipal(deps, identityId),
         resourceId: campaign.id,
-        metadata: { rail: 'x402', transaction, amount_atomic: row.amountAtomic.toString(), payer: row.payer },
+        metadata: {
+          rail: 'x402',
+          transaction,
+          amount_atomic: reserved.amountAtomic.toString(),
+          payer: reserved.payer,
+        },
         at: now,
       })}`,
     );
