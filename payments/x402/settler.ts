@@ -27,6 +27,7 @@ import {
 import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 import type { Db } from '../../db/client.ts';
 import type { X402Config } from './config.ts';
+import { createRpcFetch } from './rpc-fetch.ts';
 
 /** Arbitrary constant naming the settler's send lock among advisory locks (second key: the address). */
 const SEND_LOCK_CLASS = 746_921_402;
@@ -79,10 +80,13 @@ export function chainOf(config: X402Config): Chain {
   });
 }
 
+/** One set of kept-alive connections for every chain client of this process. */
+const rpcFetch = createRpcFetch();
+
 export function createChainClient(config: X402Config): PublicClient {
   return createPublicClient({
     chain: chainOf(config),
-    transport: http(config.rpcUrl, { retryCount: 1, timeout: 10_000 }),
+    transport: http(config.rpcUrl, { retryCount: 1, timeout: 10_000, fetchFn: rpcFetch }),
     pollingInterval: Math.min(1_000, Math.max(20, Math.floor(config.settleTimeoutMs / 20))),
   });
 }
@@ -170,7 +174,7 @@ export function createSettler(
   const wallet: WalletClient = createWalletClient({
     account,
     chain,
-    transport: http(config.rpcUrl, { retryCount: 0, timeout: 10_000 }),
+    transport: http(config.rpcUrl, { retryCount: 0, timeout: 10_000, fetchFn: rpcFetch }),
   });
 
   return {
