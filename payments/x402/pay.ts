@@ -78,6 +78,76 @@ async function resumeForRequest(
   return response;
 }
 
+/** What a paid call knows once its payment header is decoded. */
+interface Presented {
+  decoded: Extract<ReturnType<typeof decodePayment>, { ok: true }>;
+  requirements: ReturnType<typeof paymentRequirements>;
+  payer: string;
+  nonce: string;
+  signed: string;
+  hash: string;
+  idempotencyKey: string | undefined;
+  fail: (reason: string) => ApiError;
+}
+
+/**
+ * Everything before the reservation: a replay or an Idempotency-Key retry is answered from its row
+ * (returned), a payment the facilitator refuses is refused (thrown); undefined means a new, verified
+ * payment to reserve.
+ */
+async function answerKnownOrVerify(
+  deps: X402Deps,
+  call: PaidCall,
+  p: Presented,
+): Promise<OperationResponse | undefined> {
+  const { services, config } = deps;
+  // The very same signed authorization again: answered from its row, never settled twice. The local
+  // facilitator's checks (reads of our own chain node) run meanwhile and are dropped for a replay; a
+  // remote facilitator is only asked once the authorization is known to be new.
+  const byNonce = () =>
+    findByNonce(services.db, {
+      network: config.network.id,
+      asset: config.asset,
+      payer: p.payer,
+      nonce: p.nonce,
+    });
+  const verify = () =>
+    deps.facilitator.verify(p.decoded.payload, p.requirements).then(
+      (response) => ({ response }),
+      (error: unknown) => ({ error }),
+    );
+  const early = deps.facilitator.kind === 'local' ? verify() : undefined;
+  const existing = await byNonce();
+  if (existing) {
+    if (existing.payloadHash !== p.signed) throw p.fail('invalid_exact_evm_nonce_already_used');
+    return resumeForRequest(deps, call, existing, p.hash);
+  }
+  const checked = await (early ?? verify());
+  if ('error' in checked) {
+    if (checked.error instanceof ChainUnavailableError) throw chainUnavailable();
+    throw checked.error;
+  }
+  const verified = checked.response;
+  if (!verified.isValid) {
+    // A copy of this authorization sent at the same time may have settled it meanwhile (the chain then
+    // calls it used): that copy's answer is this one's too.
+    const settledMeanwhile = await byNonce();
+    if (settledMeanwhile?.payloadHash === p.signed)
+      return resumeForRequest(deps, call, settledMeanwhile, p.hash);
+    throw p.fail(verified.invalidReason ?? 'invalid_payment');
+  }
+  // A retry of a request whose response was lost, signed afresh: answer with the first one.
+  if (p.idempotencyKey !== undefined) {
+    const earlier = await findByIdempotencyKey(services.db, {
+      payer: p.payer,
+      operationId: call.operation.id,
+      idempotencyKey: p.idempotencyKey,
+    });
+    if (earlier) return resumeForRequest(deps, call, earlier, p.hash);
+  }
+  return undefined;
+}
+
 export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<OperationResponse> {
   const { services, config } = deps;
   const fail = (reason: string) =>
@@ -94,58 +164,44 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   const idempotencyKey = call.request.header('idempotency-key');
   if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
 
-  // The very same signed authorization again: answered from its row, never settled twice. The local
-  // facilitator's checks (reads of our own chain node) run meanwhile and are dropped for a replay; a
-  // remote facilitator is only asked once the authorization is known to be new.
-  const byNonce = () =>
-    findByNonce(services.db, { network: config.network.id, asset: config.asset, payer, nonce });
-  const verify = () =>
-    deps.facilitator.verify(decoded.payload, requirements).then(
-      (response) => ({ response }),
-      (error: unknown) => ({ error }),
-    );
-  const early = deps.facilitator.kind === 'local' ? verify() : undefined;
-  const existing = await byNonce();
-  if (existing) {
-    if (existing.payloadHash !== signed) throw fail('invalid_exact_evm_nonce_already_used');
-    return resumeForRequest(deps, call, existing, hash);
-  }
-  const checked = await (early ?? verify());
-  if ('error' in checked) {
-    if (checked.error instanceof ChainUnavailableError) throw chainUnavailable();
-    throw checked.error;
-  }
-  const verified = checked.response;
-  if (!verified.isValid) {
-    // A copy of this authorization sent at the same time may have settled it meanwhile (the chain then
-    // calls it used): that copy's answer is this one's too.
-    const settledMeanwhile = await byNonce();
-    if (settledMeanwhile?.payloadHash === signed) return resumeForRequest(deps, call, settledMeanwhile, hash);
-    throw fail(verified.invalidReason ?? 'invalid_payment');
-  }
-
-  // A retry of a request whose response was lost, signed afresh: answer with the first one.
-  if (idempotencyKey !== undefined) {
-    const earlier = await findByIdempotencyKey(services.db, {
-      payer,
-      operationId: call.operation.id,
-      idempotencyKey,
-    });
-    if (earlier) return resumeForRequest(deps, call, earlier, hash);
-  }
-
-  // One transaction: the identity, the reservation (unique per authorization: a concurrent duplicate
-  // waits here and then finds it taken) naming the campaign, and the inactive campaign. Settling starts
-  // alongside, but broadcasts only once that transaction has committed (the gate).
+  // Settling starts at once, held by a gate: what comes before its broadcast (the transaction's gas and
+  // fees, asked of the chain) runs alongside verify and the reservation. Nothing is broadcast before the
+  // gate opens, which only happens once the payment is verified and its reservation committed; any other
+  // ending cancels it. (Verify's own chain reads are the same kind of work, for any payload.)
   let row: AuthorizationRow | undefined;
-  // The campaign's id is chosen here, so the reservation names it from the start.
-  const newId = randomUUID();
-  let reservedIdentity: string | undefined;
   const gate = openingGate();
   const payment = { payload: decoded.payload, requirements };
   const settling = settleReserved(deps, () => row as AuthorizationRow, payment, {
     gate: gate.promise,
   });
+  let known: OperationResponse | undefined;
+  try {
+    known = await answerKnownOrVerify(deps, call, {
+      decoded,
+      requirements,
+      payer,
+      nonce,
+      signed,
+      hash,
+      idempotencyKey,
+      fail,
+    });
+  } catch (error) {
+    gate.cancel(error);
+    throw error;
+  }
+  if (known) {
+    gate.cancel(new Error('answered from an earlier request'));
+    return known;
+  }
+
+  // One transaction: the identity, the reservation (unique per authorization: a concurrent duplicate
+  // waits here and then finds it taken) naming the campaign, and the inactive campaign.
+  // The campaign's id is chosen here, so the reservation names it from the start.
+  const newId = randomUUID();
+  let reservedIdentity: string | undefined;
+  const byNonce = () =>
+    findByNonce(services.db, { network: config.network.id, asset: config.asset, payer, nonce });
   try {
     await runHandler(
       services,

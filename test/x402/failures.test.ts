@@ -35,11 +35,26 @@ const post = (headers: Record<string, string>) =>
     body,
   });
 
+/**
+ * What a refused payment must leave as it was. Settling is prepared while the payment is verified, so
+ * the settler's transaction count (pending ones included) shows that nothing was broadcast either;
+ * it is read a moment after the answer, for a send that would only follow it.
+ */
 async function counts() {
   const db = paid.server.services.db;
+  await new Promise((resolve) => setTimeout(resolve, 100));
   const [c] = await db.select({ n: count() }).from(campaigns);
   const [a] = await db.select({ n: count() }).from(x402Authorizations);
-  return { campaigns: c?.n, authorizations: a?.n, payTo: await paid.chain.balanceOf(paid.payTo) };
+  const sent = await paid.chain.publicClient.getTransactionCount({
+    address: paid.settler,
+    blockTag: 'pending',
+  });
+  return {
+    campaigns: c?.n,
+    authorizations: a?.n,
+    payTo: await paid.chain.balanceOf(paid.payTo),
+    settlerTransactions: sent,
+  };
 }
 
 function expectReason(response: Awaited<ReturnType<typeof post>>, reason: string) {
