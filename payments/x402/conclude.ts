@@ -126,14 +126,17 @@ export async function settleReserved(
       ...options,
       onBroadcast: async (hash) => {
         const id = row().id;
-        marking = update(deps.services.db, id, { state: 'submitted', txHash: hash }).catch((error: unknown) =>
-          // Only a shortcut for recovery: the reconciler finds the transaction on chain without it.
-          deps.services.logger.warn('x402: could not mark the authorization submitted', {
-            authorizationId: id,
-            transaction: hash,
-            error: String(error),
-          }),
-        );
+        // Started once the receipt is being asked for: the chain works on the transaction meanwhile.
+        marking = new Promise((resolve) => setImmediate(resolve))
+          .then(() => update(deps.services.db, id, { state: 'submitted', txHash: hash }))
+          .catch((error: unknown) =>
+            // Only a shortcut for recovery: the reconciler finds the transaction on chain without it.
+            deps.services.logger.warn('x402: could not mark the authorization submitted', {
+              authorizationId: id,
+              transaction: hash,
+              error: String(error),
+            }),
+          );
       },
     });
     await marking;
