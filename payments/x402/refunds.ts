@@ -97,16 +97,14 @@ export async function settleRefund(deps: X402Deps, authorizationId: string): Pro
   if (claimed.length === 0) return { state: 'owed' };
   let hash: Hex | undefined;
   try {
-    hash = await deps.refunder.signerFor({}).writeContract({
+    const signer = deps.refunder.signerFor({});
+    hash = await signer.writeContract({
       address: deps.config.asset,
       abi: eip3009Abi,
       functionName: 'transfer',
       args: [payer, refund.amountMinor],
     });
-    const receipt = await deps.chain.waitForTransactionReceipt({
-      hash,
-      timeout: deps.config.settleTimeoutMs,
-    });
+    const receipt = await signer.waitForTransactionReceipt({ hash });
     if (receipt.status !== 'success') throw new Error(`refund transaction ${hash} reverted`);
   } catch (error) {
     if (!hash) {

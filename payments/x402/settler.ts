@@ -28,6 +28,7 @@ import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 import type { Db } from '../../db/client.ts';
 import type { X402Config } from './config.ts';
 import { createRpcFetch } from './rpc-fetch.ts';
+import { waitForReceipt } from './wait-for-receipt.ts';
 
 /** Arbitrary constant naming the settler's send lock among advisory locks (second key: the address). */
 const SEND_LOCK_CLASS = 746_921_402;
@@ -236,7 +237,10 @@ export function createSettler(
             wallet.sendTransaction({ account, chain, nonce, to: args.to, data: args.data }),
           ),
         waitForTransactionReceipt: (args) =>
-          publicClient.waitForTransactionReceipt({ hash: args.hash, timeout: config.settleTimeoutMs }),
+          waitForReceipt(publicClient, args.hash, {
+            timeoutMs: config.settleTimeoutMs,
+            maxPollMs: Math.min(250, Math.max(20, Math.floor(config.settleTimeoutMs / 20))),
+          }),
         getCode: (args) =>
           observe(() =>
             remembered(scope.memo, `getCode:${args.address.toLowerCase()}`, () => publicClient.getCode(args)),

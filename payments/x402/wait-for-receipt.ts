@@ -1,0 +1,46 @@
+/**
+ * Waiting for a settlement's receipt. viem's waitForTransactionReceipt looks once, then on every new
+ * block it sees at the client's polling interval (here up to 1 s): a receipt a node had not indexed at
+ * the first look (anvil now and then needs a millisecond or two after the send) cost a paid call a
+ * whole second, and on a real chain the answer waited up to a polling interval after the block. This
+ * asks for the receipt at once, then again after pauses growing from 2 ms to 200 ms, then every
+ * `maxPollMs`, until the deadline. A node that fails to answer meanwhile is asked again, like one that does not know the
+ * transaction yet: only the deadline ends the wait (the caller then treats the settlement as pending).
+ */
+import {
+  type Hash,
+  type PublicClient,
+  type TransactionReceipt,
+  WaitForTransactionReceiptTimeoutError,
+} from 'viem';
+
+/** Pauses after the first, second, … look; later pauses are `maxPollMs`. */
+export const RECEIPT_BACKOFF_MS: readonly number[] = [2, 5, 10, 20, 50, 100, 200];
+
+export interface ReceiptWait {
+  /** Give up after this long (the settle timeout). */
+  timeoutMs: number;
+  /** Longest pause between two looks. */
+  maxPollMs: number;
+}
+
+export async function waitForReceipt(
+  client: Pick<PublicClient, 'getTransactionReceipt'>,
+  hash: Hash,
+  wait: ReceiptWait,
+): Promise<TransactionReceipt> {
+  const deadline = performance.now() + wait.timeoutMs;
+  for (let look = 0; ; look += 1) {
+    try {
+      return await client.getTransactionReceipt({ hash });
+    } catch {
+      // Not mined (or not indexed) yet, or the node did not answer: both mean look again.
+    }
+    const pause = Math.min(RECEIPT_BACKOFF_MS[look] ?? wait.maxPollMs, wait.maxPollMs);
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      throw new WaitForTransactionReceiptTimeoutError({ hash });
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+  }
+}

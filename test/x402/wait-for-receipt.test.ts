@@ -1,0 +1,90 @@
+/**
+ * The settlement receipt wait, on anvil: a mined transaction answers at once, one mined while waiting
+ * answers once it is, and one never mined (or a node that never answers) ends at the deadline with
+ * viem's timeout error, which the exact scheme turns into a pending settlement.
+ */
+import {
+  createPublicClient,
+  type Hash,
+  http,
+  type TransactionReceipt,
+  WaitForTransactionReceiptTimeoutError,
+} from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalChain, startLocalChain } from '../../payments/x402/chain/local-chain.ts';
+import { waitForReceipt } from '../../payments/x402/wait-for-receipt.ts';
+
+let chain: LocalChain;
+beforeAll(async () => {
+  chain = await startLocalChain();
+});
+afterAll(() => chain?.stop());
+
+/** A plain ETH transfer from dev account 3, sent without waiting for it. */
+async function send(): Promise<Hash> {
+  const from = chain.accounts[3];
+  if (!from) throw new Error('anvil has no account 3');
+  return chain.walletClient.sendTransaction({
+    account: from.account,
+    chain: chain.chain,
+    to: from.address,
+    value: 1n,
+  });
+}
+
+describe('waitForReceipt', () => {
+  it('answers with the receipt of a mined transaction', async () => {
+    const hash = await send();
+    const receipt = await waitForReceipt(chain.publicClient, hash, { timeoutMs: 5_000, maxPollMs: 250 });
+    expect(receipt.transactionHash).toBe(hash);
+    expect(receipt.status).toBe('success');
+  });
+
+  it('keeps looking until the transaction is mined', async () => {
+    await chain.setAutomine(false);
+    try {
+      const hash = await send();
+      const waiting = waitForReceipt(chain.publicClient, hash, { timeoutMs: 10_000, maxPollMs: 50 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await chain.mine();
+      const receipt = await waiting;
+      expect(receipt.transactionHash).toBe(hash);
+      expect(receipt.status).toBe('success');
+    } finally {
+      await chain.setAutomine(true);
+      await chain.mine();
+    }
+  });
+
+  it('ends at the deadline with the timeout error when nothing is mined', async () => {
+    await chain.setAutomine(false);
+    try {
+      const hash = await send();
+      await expect(
+        waitForReceipt(chain.publicClient, hash, { timeoutMs: 300, maxPollMs: 50 }),
+      ).rejects.toBeInstanceOf(WaitForTransactionReceiptTimeoutError);
+    } finally {
+      await chain.setAutomine(true);
+      await chain.mine();
+    }
+  });
+
+  it('asks a node that did not answer again, and ends at the deadline if it never does', async () => {
+    const receipt = { transactionHash: '0x01', status: 'success' } as unknown as TransactionReceipt;
+    let looks = 0;
+    const flaky = {
+      getTransactionReceipt: async () => {
+        looks += 1;
+        if (looks < 3) throw new Error('connection reset');
+        return receipt;
+      },
+    };
+    expect(await waitForReceipt(flaky, '0x01', { timeoutMs: 5_000, maxPollMs: 250 })).toBe(receipt);
+    expect(looks).toBe(3);
+
+    const nowhere = createPublicClient({ transport: http('http://127.0.0.1:9', { retryCount: 0 }) });
+    await expect(waitForReceipt(nowhere, '0x01', { timeoutMs: 200, maxPollMs: 50 })).rejects.toBeInstanceOf(
+      WaitForTransactionReceiptTimeoutError,
+    );
+  });
+});
