@@ -1,5 +1,5 @@
 /**
- * Child of the MCP bench: a real iris server (REST and /mcp on one express app) on a fresh database
+ * Child of the MCP bench: a real iris server (REST and /mcp on one listener) on a fresh database
  * (in-memory PGlite, or PostgreSQL at DATABASE_URL) with a pool of read keys over several accounts —
  * enough that the per-key rate limits never trip — and a page of campaigns per account. Prints one JSON
  * line `{url, pid, keys}` when ready; stops on SIGTERM or when stdin closes.
@@ -74,7 +74,7 @@ async function createScratchDatabase(url: string): Promise<{ url: string; drop: 
 }
 
 async function main(): Promise<void> {
-  const keyCount = Number(process.env.BENCH_MCP_KEYS ?? '3000');
+  const keyCount = Number(process.env.BENCH_MCP_KEYS ?? '9000');
   const env = parseEnv({
     PORT: '0',
     HOST: '127.0.0.1',
