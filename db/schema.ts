@@ -140,6 +140,11 @@ export const campaigns = pgTable(
   },
   (t) => [
     index('campaigns_user_created_idx').on(t.userId, t.createdAt, t.id),
-    index('campaigns_identity_created_idx').on(t.agentIdentityId, t.createdAt, t.id),
+    // Only agents' campaigns: an index that also held every account's (null) row would be picked, with
+    // no statistics (PGlite never analyzes), for an account's listing's `agent_identity_id is null`,
+    // reading every account's campaigns to list one account's page.
+    index('campaigns_identity_created_idx')
+      .on(t.agentIdentityId, t.createdAt, t.id)
+      .where(sql`agent_identity_id is not null`),
   ],
 );

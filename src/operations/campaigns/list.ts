@@ -1,10 +1,36 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import type { Db } from '../../../db/client.ts';
 import { campaigns } from '../../../db/schema.ts';
 import { Campaign, LISTED_STATUSES, toCampaign } from '../../domain/campaigns/campaign-view.ts';
 import { ownedCampaigns } from '../../domain/campaigns/owned-campaigns.ts';
 import { afterCursor, PaginationInput, pageOf } from '../../domain/pagination.ts';
+import type { Principal } from '../../domain/principal.ts';
 import { defineOperation } from '../define-operation.ts';
+
+/** The query of one page of the campaigns a principal sees (one row more than the page, for the cursor). */
+export function campaignsPageQuery(
+  db: Db,
+  principal: Principal,
+  input: {
+    status?: (typeof LISTED_STATUSES)[number] | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  },
+) {
+  return db
+    .select()
+    .from(campaigns)
+    .where(
+      and(
+        ownedCampaigns(principal),
+        input.status ? eq(campaigns.status, input.status) : undefined,
+        afterCursor(input.cursor, campaigns.createdAt, campaigns.id),
+      ),
+    )
+    .orderBy(desc(campaigns.createdAt), desc(campaigns.id))
+    .limit(input.limit + 1);
+}
 
 export const campaignsList = defineOperation({
   id: 'campaigns.list',
@@ -19,18 +45,7 @@ export const campaignsList = defineOperation({
   }),
   output: z.array(Campaign),
   handler: async (ctx, input) => {
-    const rows = await ctx.db
-      .select()
-      .from(campaigns)
-      .where(
-        and(
-          ownedCampaigns(ctx.principal),
-          input.status ? eq(campaigns.status, input.status) : undefined,
-          afterCursor(input.cursor, campaigns.createdAt, campaigns.id),
-        ),
-      )
-      .orderBy(desc(campaigns.createdAt), desc(campaigns.id))
-      .limit(input.limit + 1);
+    const rows = await campaignsPageQuery(ctx.db, ctx.principal, input);
     const page = pageOf(rows, input.limit);
     return { data: page.rows.map(toCampaign), meta: { pagination: page.pagination } };
   },

@@ -1,0 +1,2 @@
+DROP INDEX "campaigns_identity_created_idx";--> statement-breakpoint
+CREATE INDEX "campaigns_identity_created_idx" ON "campaigns" USING btree ("agent_identity_id","created_at","id") WHERE agent_identity_id is not null;
