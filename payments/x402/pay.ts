@@ -166,8 +166,8 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
 
   // Settling starts at once, held by a gate: what comes before its broadcast (the transaction's gas and
   // fees, asked of the chain) runs alongside verify and the reservation. Nothing is broadcast before the
-  // gate opens, which only happens once the payment is verified and its reservation committed; any other
-  // ending cancels it. (Verify's own chain reads are the same kind of work, for any payload.)
+  // gate opens, which only happens once the payment is verified and its reservation committed; every
+  // other ending cancels it. (Verify's own chain reads are the same kind of work, for every payload.)
   let row: AuthorizationRow | undefined;
   const gate = openingGate();
   const payment = { payload: decoded.payload, requirements };

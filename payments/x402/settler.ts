@@ -88,7 +88,6 @@ export function createChainClient(config: X402Config): PublicClient {
   return createPublicClient({
     chain: chainOf(config),
     transport: http(config.rpcUrl, { retryCount: 1, timeout: 10_000, fetchFn: rpcFetch }),
-    pollingInterval: Math.min(1_000, Math.max(20, Math.floor(config.settleTimeoutMs / 20))),
   });
 }
 
@@ -172,6 +171,11 @@ export function createSettler(
   const account = privateKeyToAccount(privateKey);
   const sendSerialised = serialisedSender(db, publicClient, account, crossProcess);
   const chain = chainOf(config);
+  // Receipts are waited for here, not with viem's block polling (the chain client has no use for an interval).
+  const receiptWait = {
+    timeoutMs: config.settleTimeoutMs,
+    maxPollMs: Math.min(250, Math.max(20, Math.floor(config.settleTimeoutMs / 20))),
+  };
   const wallet: WalletClient = createWalletClient({
     account,
     chain,
@@ -236,11 +240,7 @@ export function createSettler(
           broadcast((nonce) =>
             wallet.sendTransaction({ account, chain, nonce, to: args.to, data: args.data }),
           ),
-        waitForTransactionReceipt: (args) =>
-          waitForReceipt(publicClient, args.hash, {
-            timeoutMs: config.settleTimeoutMs,
-            maxPollMs: Math.min(250, Math.max(20, Math.floor(config.settleTimeoutMs / 20))),
-          }),
+        waitForTransactionReceipt: (args) => waitForReceipt(publicClient, args.hash, receiptWait),
         getCode: (args) =>
           observe(() =>
             remembered(scope.memo, `getCode:${args.address.toLowerCase()}`, () => publicClient.getCode(args)),
