@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One PostgreSQL server for the run (embedded, or DATABASE_URL) and a migrated template database.
+    globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
-    // Each file opens its own database (a PGlite instance or a fresh PostgreSQL database).
+    // Each file copies the template into a database of its own.
     isolate: true,
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from './client.ts';
 
-const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+// Written from the project root down, so that the bundle of `npm start` (dist/, also one level deep)
+// finds the same directory.
+const MIGRATIONS_DIR = new URL('../db/migrations/', import.meta.url);
 /** Arbitrary constant identifying the migration lock among advisory locks. */
 const MIGRATION_LOCK_ID = 746_921_003;
 

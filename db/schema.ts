@@ -1,5 +1,5 @@
 /**
- * The drizzle schema: one source of truth for tables on PGlite and PostgreSQL alike.
+ * The drizzle schema: the one source of truth for tables (migrations are generated from it).
  * Migrations in db/migrations are generated from this file with `npm run db:generate`.
  */
 import { sql } from 'drizzle-orm';
@@ -140,9 +140,9 @@ export const campaigns = pgTable(
   },
   (t) => [
     index('campaigns_user_created_idx').on(t.userId, t.createdAt, t.id),
-    // Only agents' campaigns: an index that also held every account's (null) row would be picked, with
-    // no statistics (PGlite never analyzes), for an account's listing's `agent_identity_id is null`,
-    // reading every account's campaigns to list one account's page.
+    // Only agents' campaigns: an index that also held every account's (null) row could be picked while the
+    // table has no statistics yet (before autovacuum first analyzes it) for an account's listing's
+    // `agent_identity_id is null`, reading every account's campaigns to list one account's page.
     index('campaigns_identity_created_idx')
       .on(t.agentIdentityId, t.createdAt, t.id)
       .where(sql`agent_identity_id is not null`),

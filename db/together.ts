@@ -1,8 +1,8 @@
 /**
- * Independent statements of one transaction, sent at once: on PostgreSQL they are pipelined on the
- * transaction's connection (one round trip's wait instead of several); PGlite runs them in turn. All are
- * awaited before a failure is reported, so none is still running when the transaction ends; the failure
- * reported is the first to happen (on PostgreSQL the others then only say the transaction is aborted).
+ * Independent statements of one transaction, sent at once: they are pipelined on the transaction's
+ * connection (one round trip's wait instead of several). All are awaited before a failure is reported,
+ * so none is still running when the transaction ends; the failure reported is the first to happen (the
+ * others then only say the transaction is aborted).
  */
 export async function together<T extends readonly unknown[]>(
   ...statements: { [K in keyof T]: Promise<T[K]> }

@@ -4,7 +4,8 @@
  * (`org.paymentauth/credential`) an `Authorization: Payment` header, and `iris/idempotency-key` the
  * Idempotency-Key header. Shared by the remote and the stdio server.
  */
-import { Credential } from 'mppx';
+import type { Credential } from 'mppx';
+import { serializeCredential } from './mpp-wire.ts';
 
 export const X402_PAYMENT_KEYS = ['x402/payment', 'x402.payment'] as const;
 export const MPP_CREDENTIAL_KEY = 'org.paymentauth/credential';
@@ -32,7 +33,7 @@ function x402Header(value: unknown): string | undefined {
  * object (what mppx's MCP client sends: the challenge with its request decoded) is serialized by mppx,
  * which re-encodes the request canonically so the challenge's HMAC still verifies.
  */
-function mppCredential(value: unknown): string | undefined {
+async function mppCredential(value: unknown): Promise<string | undefined> {
   if (typeof value === 'string') {
     const credential = value.trim().replace(/^Payment\s+/i, '');
     return credential === '' ? undefined : credential;
@@ -41,7 +42,7 @@ function mppCredential(value: unknown): string | undefined {
     return undefined;
   }
   try {
-    return Credential.serialize(value as Credential.Credential).replace(/^Payment\s+/i, '');
+    return (await serializeCredential(value as Credential.Credential)).replace(/^Payment\s+/i, '');
   } catch {
     return undefined;
   }
@@ -51,7 +52,7 @@ function mppCredential(value: unknown): string | undefined {
  * Request headers (lower-case names) for the credentials in `_meta`. `hasBearer`: the caller already
  * sends `Authorization: Bearer`, so an MPP credential goes in `Payment-Authorization` instead.
  */
-export function headersFromMeta(meta: CallMeta, hasBearer: boolean): Record<string, string> {
+export async function headersFromMeta(meta: CallMeta, hasBearer: boolean): Promise<Record<string, string>> {
   const headers: Record<string, string> = {};
   if (!meta) return headers;
   for (const key of X402_PAYMENT_KEYS) {
@@ -61,7 +62,7 @@ export function headersFromMeta(meta: CallMeta, hasBearer: boolean): Record<stri
       break;
     }
   }
-  const credential = mppCredential(meta[MPP_CREDENTIAL_KEY]);
+  const credential = await mppCredential(meta[MPP_CREDENTIAL_KEY]);
   if (credential !== undefined) {
     headers[hasBearer ? 'payment-authorization' : 'authorization'] = `Payment ${credential}`;
   }

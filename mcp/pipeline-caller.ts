@@ -45,7 +45,7 @@ export function pipelineCaller(
   const hasBearer = authorization !== undefined && /^\s*bearer\s/i.test(authorization);
   let nextId: string | undefined = request.requestId;
   return async (operation, args, meta) => {
-    const headers: Record<string, string> = headersFromMeta(meta, hasBearer);
+    const headers: Record<string, string> = await headersFromMeta(meta, hasBearer);
     if (authorization !== undefined && headers.authorization === undefined)
       headers.authorization = authorization;
     const id = nextId ?? newRequestId();

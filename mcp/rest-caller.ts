@@ -33,9 +33,9 @@ export function restCaller(options: RestClientOptions, timeoutMs: number = REST_
         client,
         operation,
         args,
-        headersFromMeta(meta, Boolean(options.apiKey)),
+        await headersFromMeta(meta, Boolean(options.apiKey)),
       );
-      return toToolResult({
+      return await toToolResult({
         status: response.status,
         header: (name) => response.headers.get(name) ?? undefined,
         body: response.body,

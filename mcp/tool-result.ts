@@ -4,7 +4,8 @@
  * (pipeline responses) and the stdio server (REST responses), so both answer identically.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { Challenge } from 'mppx';
+import type { Challenge } from 'mppx';
+import { deserializeChallenges } from './mpp-wire.ts';
 
 export interface EnvelopeResponse {
   status: number;
@@ -113,14 +114,14 @@ function errorOf(response: EnvelopeResponse): {
  * A 402's PAYMENT-REQUIRED header is merged in as the x402 PaymentRequired object itself (x402Version,
  * error, resource, accepts), which is where x402 MCP clients look for it first.
  */
-function failure(response: EnvelopeResponse): CallToolResult {
+async function failure(response: EnvelopeResponse): Promise<CallToolResult> {
   const { code, message, requestId, extra } = errorOf(response);
   const required = decodeJsonHeader(response.header('payment-required'));
   const paymentRequired = required
     ? { ...required, error: typeof required.error === 'string' ? required.error : message }
     : {};
   const structured = { ...paymentRequired, ...extra, code, message, requestId, ...receiptsOf(response) };
-  const challenges = mppChallengesOf(response);
+  const challenges = await mppChallengesOf(response);
   const meta: Json = challenges
     ? { 'org.paymentauth/payment-required': { httpStatus: response.status, challenges } }
     : {};
@@ -131,17 +132,18 @@ function failure(response: EnvelopeResponse): CallToolResult {
  * The MPP challenges of a `WWW-Authenticate: Payment …` header, parsed by mppx: its MCP client looks for
  * them in `_meta["org.paymentauth/payment-required"]` of a tool result.
  */
-function mppChallengesOf(response: EnvelopeResponse): Challenge.Challenge[] | undefined {
+async function mppChallengesOf(response: EnvelopeResponse): Promise<Challenge.Challenge[] | undefined> {
   const header = response.header('www-authenticate');
   if (header === undefined || !/(^|,)\s*payment\s/i.test(header)) return undefined;
   try {
-    return Challenge.deserializeList(header);
+    return await deserializeChallenges(header);
   } catch {
     return undefined;
   }
 }
 
-export function toToolResult(response: EnvelopeResponse): CallToolResult {
+/** Async for a failure carrying MPP challenges, which mppx (loaded then) parses. */
+export async function toToolResult(response: EnvelopeResponse): Promise<CallToolResult> {
   const body = response.body;
   if (response.status >= 200 && response.status < 300 && isObject(body) && body.success === true) {
     const structured: Json = { data: body.data ?? null };

@@ -1,6 +1,6 @@
 /**
  * Starts the HTTP server on a built service container and stops it cleanly (open connections drained,
- * then the database closed, which PGlite needs before the process can exit).
+ * then the services and the database closed, which for the embedded PostgreSQL also stops its cluster).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -7,11 +7,7 @@ import type { Database, Db } from '../db/client.ts';
 import { users } from '../db/schema.ts';
 import { createPaymentGateway, type PaymentGateway } from '../payments/gateway/gateway.ts';
 import type { PaymentRail } from '../payments/gateway/rail.ts';
-import { type CardRefunds, stripeCardRefunds } from '../payments/mpp/card-refunds.ts';
-import { mppConfigFrom } from '../payments/mpp/config.ts';
-import { createMppRail } from '../payments/mpp/mpp-rail.ts';
-import { x402ConfigFrom } from '../payments/x402/config.ts';
-import { createX402Rail } from '../payments/x402/x402-rail.ts';
+import type { CardRefunds } from '../payments/mpp/card-refunds.ts';
 import { resolveEncryptionKey } from './crypto/encryption-key.ts';
 import { createSealer, type Sealer } from './crypto/sealer.ts';
 import { type Env, publicUrlOf } from './env.ts';
@@ -102,14 +98,29 @@ export async function createServices(env: Env, database: Database, logger: Logge
     ],
   };
   const publicUrl = publicUrlOf(env);
-  const x402 = x402ConfigFrom(env);
-  const mpp = mppConfigFrom(env, publicUrl);
   const rails: PaymentRail[] = [];
-  if (x402) rails.push(createX402Rail(x402, services, operations, publicUrl));
-  if (mpp) {
-    const rail = createMppRail(mpp, services, operations, publicUrl);
-    rails.push(rail);
-    services.cardRefunds = stripeCardRefunds(rail.deps.stripe);
+  // A rail's modules are loaded only when it is configured: they pull in viem, mppx and stripe, thousands
+  // of modules that a server without payments would load for nothing at every start.
+  if (env.X402_PAY_TO) {
+    const [{ x402ConfigFrom }, { createX402Rail }] = await Promise.all([
+      import('../payments/x402/config.ts'),
+      import('../payments/x402/x402-rail.ts'),
+    ]);
+    const x402 = x402ConfigFrom(env);
+    if (x402) rails.push(createX402Rail(x402, services, operations, publicUrl));
+  }
+  if (env.MPP_SECRET_KEY) {
+    const [{ mppConfigFrom }, { createMppRail }, { stripeCardRefunds }] = await Promise.all([
+      import('../payments/mpp/config.ts'),
+      import('../payments/mpp/mpp-rail.ts'),
+      import('../payments/mpp/card-refunds.ts'),
+    ]);
+    const mpp = mppConfigFrom(env, publicUrl);
+    if (mpp) {
+      const rail = createMppRail(mpp, services, operations, publicUrl);
+      rails.push(rail);
+      services.cardRefunds = stripeCardRefunds(rail.deps.stripe);
+    }
   }
   if (rails.length > 0) {
     const gateway = createPaymentGateway(rails);

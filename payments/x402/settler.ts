@@ -19,7 +19,6 @@ import {
   type Hex,
   HttpRequestError,
   http,
-  NonceTooLowError,
   type PublicClient,
   TimeoutError,
   type WalletClient,
@@ -101,48 +100,15 @@ function createMutex() {
   };
 }
 
-/** A send refused because the nonce was used already (viem maps it for some calls, nodes word it alike). */
-function isNonceTooLow(error: unknown): boolean {
-  if (!(error instanceof BaseError)) return false;
-  if (error.walk((e) => e instanceof NonceTooLowError) !== null) return true;
-  return /nonce too low|nonce has already been used/i.test(error.message);
-}
-
 /**
- * Sends one transaction from `account` holding the settler's lock: an in-process mutex always, plus a
- * database advisory lock when other processes may share the key. With the advisory lock, the nonce is
- * the chain's pending count read inside it; alone, the process counts its own sends after reading the
- * chain once (again after any failed send, and a send refused for a used nonce is retried once with the
- * chain's count, in case something else sent from the key).
+ * Sends one transaction from `account` holding the settler's lock: an in-process mutex, plus a database
+ * advisory lock because other server processes on the same database may send from the same key. The
+ * nonce is the chain's pending count, read inside the lock.
  */
-function serialisedSender(
-  db: Db,
-  publicClient: PublicClient,
-  account: PrivateKeyAccount,
-  crossProcess: boolean,
-) {
+function serialisedSender(db: Db, publicClient: PublicClient, account: PrivateKeyAccount) {
   const exclusive = createMutex();
   const pendingNonce = () =>
     publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' });
-  let next: number | undefined;
-  const sendCounted = async (send: (nonce: number) => Promise<Hex>): Promise<Hex> => {
-    const known = next;
-    next = undefined;
-    const nonce = known ?? (await pendingNonce());
-    let hash: Hex;
-    try {
-      hash = await send(nonce);
-    } catch (error) {
-      if (known === undefined || !isNonceTooLow(error)) throw error;
-      const fresh = await pendingNonce();
-      hash = await send(fresh);
-      next = fresh + 1;
-      return hash;
-    }
-    next = nonce + 1;
-    return hash;
-  };
-  if (!crossProcess) return (send: (nonce: number) => Promise<Hex>) => exclusive(() => sendCounted(send));
   return (send: (nonce: number) => Promise<Hex>): Promise<Hex> => {
     // The hash is answered as soon as the transaction is out; the lock's COMMIT (which only releases the
     // lock) completes behind it, and the next send of this process waits for it (the mutex).
@@ -165,11 +131,9 @@ export function createSettler(
   db: Db,
   privateKey: Hex,
   publicClient: PublicClient,
-  /** Other server processes may send from the same key (a shared PostgreSQL database). */
-  crossProcess: boolean,
 ): Settler {
   const account = privateKeyToAccount(privateKey);
-  const sendSerialised = serialisedSender(db, publicClient, account, crossProcess);
+  const sendSerialised = serialisedSender(db, publicClient, account);
   const chain = chainOf(config);
   // Receipts are waited for here, not with viem's block polling (the chain client has no use for an interval).
   const receiptWait = {

@@ -29,9 +29,8 @@ export function createX402Rail(
   publicUrl: string,
 ): X402Rail {
   const chain = createChainClient(config);
-  const crossProcess = services.database.kind === 'postgres';
   const settler = config.settlerPrivateKey
-    ? createSettler(config, services.db, config.settlerPrivateKey, chain, crossProcess)
+    ? createSettler(config, services.db, config.settlerPrivateKey, chain)
     : undefined;
   const deps: X402Deps = {
     services,
@@ -39,7 +38,7 @@ export function createX402Rail(
     facilitator: createFacilitator(config, settler),
     chain,
     refunder: config.refundPrivateKey
-      ? createSettler(config, services.db, config.refundPrivateKey, chain, crossProcess)
+      ? createSettler(config, services.db, config.refundPrivateKey, chain)
       : undefined,
     publicUrl,
     leaseMs: 2 * config.settleTimeoutMs + 1_000,

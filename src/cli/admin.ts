@@ -10,7 +10,7 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
   const admin = program
     .command('admin')
     .description(
-      'operator commands on the local database (DATABASE_URL or IRIS_DATA_DIR); no API key needed',
+      'operator commands on the database (DATABASE_URL, or the embedded one in IRIS_DATA_DIR, also while the server runs); no API key needed',
     );
 
   admin
@@ -21,23 +21,12 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
     .action(async (email: string) => {
       if (!z.email().safeParse(email).success) throw new UsageError(`not an email address: ${email}`);
       // Loaded here, not at start-up: the database code would slow down every other command.
-      const [{ openMigratedDatabase, usesEmbeddedDatabase }, { runningServerPid }, accounts, { parseEnv }] =
-        await Promise.all([
-          import('../boot.ts'),
-          import('../data-dir-lock.ts'),
-          import('../domain/accounts/create-account.ts'),
-          import('../env.ts'),
-        ]);
-      const env = parseEnv(io.env);
-      if (usesEmbeddedDatabase(env)) {
-        const pid = runningServerPid(env.IRIS_DATA_DIR);
-        if (pid) {
-          throw new UsageError(
-            `the iris server (pid ${pid}) has ${env.IRIS_DATA_DIR} open; stop it first, or use DATABASE_URL with PostgreSQL`,
-          );
-        }
-      }
-      const database = await openMigratedDatabase(env);
+      const [{ openOperatorDatabase }, accounts, { parseEnv }] = await Promise.all([
+        import('../boot.ts'),
+        import('../domain/accounts/create-account.ts'),
+        import('../env.ts'),
+      ]);
+      const database = await openOperatorDatabase(parseEnv(io.env));
       try {
         const { userId, key } = await accounts.createAccount(database.db, email);
         io.stdout.write(

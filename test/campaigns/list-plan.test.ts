@@ -1,6 +1,6 @@
 /**
  * A page of GET /campaigns reads the caller's campaigns, not everyone's: with many accounts' campaigns in
- * the table and no statistics (PGlite never analyzes), the plan of an account's page must not scan other
+ * the table and no statistics yet (nothing has analyzed the table), the plan of an account's page must not scan other
  * accounts' rows. It once did: the agent-identity index, holding every account campaign's null, was
  * combined into the account's listing, so each page read the whole table.
  */

@@ -1,46 +1,43 @@
 /**
- * A database of its own for one test file: an in-memory PGlite, or with DATABASE_URL a fresh PostgreSQL
- * database created for the file and dropped afterwards. Migrated either way.
+ * A database of its own for one test file: a copy of the migrated template made by the global setup
+ * (test/global-setup.ts), on the embedded cluster or the server at DATABASE_URL, dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { inject } from 'vitest';
 import { type Database, openDatabase } from '../../db/client.ts';
-import { migrate } from '../../db/migrate.ts';
-
-export const POSTGRES_URL = process.env.DATABASE_URL?.trim() || undefined;
+import { withDatabase } from './database-url.ts';
 
 export interface TestDatabase extends Database {
-  /** Connection URL when PostgreSQL, for child processes sharing it. */
-  url?: string;
+  /** Connection URL, for child processes and second pools sharing the database. */
+  url: string;
 }
 
-function withDatabase(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
-
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (!POSTGRES_URL) {
-    const database = await openDatabase({ dataDir: 'memory://' });
-    await migrate(database.db);
-    return database;
+async function onServer(statement: string): Promise<void> {
+  const admin = postgres(inject('databaseServerUrl'), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(statement);
+  } finally {
+    await admin.end({ timeout: 5 });
   }
+}
+
+/**
+ * A new database, migrated and without rows (or with `empty`, without even the schema: for tests of
+ * migrating itself); `close` drops it.
+ */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const name = `iris_test_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = withDatabase(POSTGRES_URL, name);
+  const template = options.empty ? 'template0' : inject('templateDatabase');
+  await onServer(`create database ${name} template ${template}`);
+  const url = withDatabase(inject('databaseServerUrl'), name);
   const database = await openDatabase({ url });
-  await migrate(database.db);
   return {
     ...database,
     url,
     async close() {
       await database.close();
-      const dropper = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
-      await dropper.unsafe(`drop database if exists ${name} with (force)`);
-      await dropper.end();
+      await onServer(`drop database if exists ${name} with (force)`);
     },
   };
 }

@@ -2,7 +2,7 @@
  * Rate limits over HTTP against a real server, with the in-process store (the default) and with the
  * postgres store. Windows are moved on with the server clock (`advance`), never by sleeping. The server
  * clock is paused during each test, so "20 requests within one second" holds however slow the machine
- * is (on PGlite 21 requests take several hundred ms, too close to a second to rely on).
+ * is (on a loaded machine 21 requests can take several hundred ms, too close to a second to rely on).
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,8 +1,7 @@
 /**
  * The postgres rate-limit store under concurrent hits: every hit must be counted exactly once (no lost
- * update, no duplicate window start), also across two connection pools as two processes would have.
- * On PGlite the hits are serialised by the single connection; on PostgreSQL they really run in parallel
- * (pool of 10 connections per Database).
+ * update, no duplicate window start), also across two connection pools as two processes would have. The hits
+ * really run in parallel (pool of 10 connections per Database).
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import { type Database, openDatabase, queryRows } from '../../db/client.ts';
 import { enforceRateLimit } from '../../src/pipeline/rate-limit/limits.ts';
 import { createPostgresRateLimitStore } from '../../src/pipeline/rate-limit/postgres-store.ts';
 import type { BucketCount, RateLimitStore } from '../../src/pipeline/rate-limit/store.ts';
-import { createTestDatabase, POSTGRES_URL, type TestDatabase } from '../helpers/test-database.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { randomSubject, rejectionOf, T0 } from './support.ts';
 
 const PARALLEL = 50;
@@ -101,8 +100,8 @@ describe('postgres rate-limit store under concurrency', () => {
     }
   });
 
-  describe.runIf(Boolean(POSTGRES_URL))('two connection pools (PostgreSQL only)', () => {
-    // Two pools stand for two server processes sharing the database; PGlite cannot be shared.
+  describe('two connection pools', () => {
+    // Two pools stand for two server processes sharing the database.
     let second: Database;
     let secondStore: RateLimitStore;
     beforeAll(async () => {

@@ -2,9 +2,7 @@
  * Two real server processes (`node --import tsx src/main.ts`) sharing one PostgreSQL database: with
  * RATE_LIMIT_STORE=postgres they enforce one limit between them; with the memory store each process
  * counts alone, so the same request sequence is not limited (which shows the test tells the stores apart).
- *
- * PostgreSQL only: two processes cannot share an embedded PGlite database, so on PGlite runs (no
- * DATABASE_URL) this file is skipped. CI runs the whole suite on PostgreSQL as well, where it runs.
+ * The database starts empty: both processes migrate it at once (migrations are advisory-locked).
  *
  * The child processes use the real clock, so the sequences count against the one-minute campaign
  * mutation limit (30) in batches of 15, a second apart: no burst window is ever full, and the only
@@ -18,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { users } from '../../db/schema.ts';
 import { insertKey } from '../../src/domain/api-keys/insert-key.ts';
 import { type ApiResponse, api } from '../helpers/api.ts';
-import { createTestDatabase, POSTGRES_URL, type TestDatabase } from '../helpers/test-database.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
@@ -120,7 +118,7 @@ async function thirtyTwoCreations(urls: readonly [string, string], key: string):
   return responses;
 }
 
-describe.runIf(Boolean(POSTGRES_URL))('two server processes sharing one PostgreSQL database', () => {
+describe('two server processes sharing one PostgreSQL database', () => {
   let database: TestDatabase;
   const bootstrapKey = generateApiKey();
 
@@ -128,7 +126,7 @@ describe.runIf(Boolean(POSTGRES_URL))('two server processes sharing one PostgreS
     HOST: '127.0.0.1',
     PORT: '0',
     RATE_LIMIT_STORE: store,
-    DATABASE_URL: database.url as string,
+    DATABASE_URL: database.url,
     IRIS_BOOTSTRAP_API_KEY: bootstrapKey,
     IRIS_ENCRYPTION_KEY: 'a'.repeat(64),
     LOG_LEVEL: 'error',
@@ -151,8 +149,7 @@ describe.runIf(Boolean(POSTGRES_URL))('two server processes sharing one PostgreS
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    expect(database.url).toMatch(/^postgres(ql)?:\/\//);
+    database = await createTestDatabase({ empty: true });
   });
   afterAll(async () => {
     await Promise.all([...children].map(stopChild));

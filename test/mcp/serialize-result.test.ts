@@ -18,7 +18,7 @@ function headers(values: Record<string, string>) {
 const results: [string, CallToolResult][] = [
   [
     'a page',
-    toToolResult({
+    await toToolResult({
       status: 200,
       header: headers({}),
       body: {
@@ -28,10 +28,10 @@ const results: [string, CallToolResult][] = [
       },
     }),
   ],
-  ['no data', toToolResult({ status: 200, header: headers({}), body: { success: true } })],
+  ['no data', await toToolResult({ status: 200, header: headers({}), body: { success: true } })],
   [
     'a receipt',
-    toToolResult({
+    await toToolResult({
       status: 201,
       header: headers({ 'payment-response': settle }),
       body: { success: true, data: { id: 'c2' } },
@@ -39,7 +39,7 @@ const results: [string, CallToolResult][] = [
   ],
   [
     'a 402 with both rails',
-    toToolResult({
+    await toToolResult({
       status: 402,
       header: headers({
         'payment-required': challenge,

@@ -12,22 +12,22 @@ const payload = { x402Version: 2, accepted: { scheme: 'exact' }, payload: { sign
 const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
 
 describe('headersFromMeta', () => {
-  it('sends an x402 payment as base64 JSON in PAYMENT-SIGNATURE, whatever form it came in', () => {
+  it('sends an x402 payment as base64 JSON in PAYMENT-SIGNATURE, whatever form it came in', async () => {
     const expected = { 'payment-signature': base64(payload) };
-    expect(headersFromMeta({ 'x402/payment': payload }, false)).toEqual(expected);
-    expect(headersFromMeta({ 'x402.payment': payload }, false)).toEqual(expected);
-    expect(headersFromMeta({ 'x402/payment': JSON.stringify(payload) }, false)).toEqual(expected);
-    expect(headersFromMeta({ 'x402/payment': ` ${base64(payload)} ` }, true)).toEqual(expected);
-    expect(headersFromMeta({ 'x402/payment': '', 'x402.payment': payload }, false)).toEqual(expected);
-    expect(headersFromMeta({ 'x402/payment': 42 }, false)).toEqual({});
-    expect(headersFromMeta(undefined, false)).toEqual({});
+    expect(await headersFromMeta({ 'x402/payment': payload }, false)).toEqual(expected);
+    expect(await headersFromMeta({ 'x402.payment': payload }, false)).toEqual(expected);
+    expect(await headersFromMeta({ 'x402/payment': JSON.stringify(payload) }, false)).toEqual(expected);
+    expect(await headersFromMeta({ 'x402/payment': ` ${base64(payload)} ` }, true)).toEqual(expected);
+    expect(await headersFromMeta({ 'x402/payment': '', 'x402.payment': payload }, false)).toEqual(expected);
+    expect(await headersFromMeta({ 'x402/payment': 42 }, false)).toEqual({});
+    expect(await headersFromMeta(undefined, false)).toEqual({});
   });
 
-  it('sends an MPP credential as Authorization: Payment, or Payment-Authorization next to a key', () => {
-    expect(headersFromMeta({ 'org.paymentauth/credential': 'eyJjaGFsbGVuZ2UiOnt9fQ' }, false)).toEqual({
+  it('sends an MPP credential as Authorization: Payment, or Payment-Authorization next to a key', async () => {
+    expect(await headersFromMeta({ 'org.paymentauth/credential': 'eyJjaGFsbGVuZ2UiOnt9fQ' }, false)).toEqual({
       authorization: 'Payment eyJjaGFsbGVuZ2UiOnt9fQ',
     });
-    expect(headersFromMeta({ 'org.paymentauth/credential': 'Payment abc' }, true)).toEqual({
+    expect(await headersFromMeta({ 'org.paymentauth/credential': 'Payment abc' }, true)).toEqual({
       'payment-authorization': 'Payment abc',
     });
     // The object form (mppx's MCP client): serialized the mppx way, the request re-encoded canonically.
@@ -39,22 +39,24 @@ describe('headersFromMeta', () => {
       request: { amount: '240', currency: 'usd' },
     });
     const credential = { challenge, payload: { spt: 'spt_1' } };
-    const { authorization } = headersFromMeta({ 'org.paymentauth/credential': credential }, false);
+    const { authorization } = await headersFromMeta({ 'org.paymentauth/credential': credential }, false);
     expect(authorization).toBe(Credential.serialize(credential));
     expect(Credential.deserialize(authorization ?? '')).toMatchObject({ challenge: { id: 'c1' } });
-    expect(headersFromMeta({ 'org.paymentauth/credential': { payload: {} } }, false)).toEqual({});
+    expect(await headersFromMeta({ 'org.paymentauth/credential': { payload: {} } }, false)).toEqual({});
   });
 
-  it('passes an idempotency key', () => {
-    expect(headersFromMeta({ 'iris/idempotency-key': 'k-1' }, true)).toEqual({ 'idempotency-key': 'k-1' });
+  it('passes an idempotency key', async () => {
+    expect(await headersFromMeta({ 'iris/idempotency-key': 'k-1' }, true)).toEqual({
+      'idempotency-key': 'k-1',
+    });
   });
 });
 
 describe('toToolResult', () => {
-  it('turns a success envelope into {data, meta} with the payment receipts in _meta', () => {
+  it('turns a success envelope into {data, meta} with the payment receipts in _meta', async () => {
     const settle = { success: true, transaction: '0xabc', network: 'eip155:8453', payer: '0x1' };
     const receipt = { status: 'success', method: 'stripe', reference: 'pi_1' };
-    const result = toToolResult({
+    const result = await toToolResult({
       status: 201,
       header: headerLookup({
         'PAYMENT-RESPONSE': base64(settle),
@@ -68,8 +70,8 @@ describe('toToolResult', () => {
     expect(result._meta).toEqual({ 'x402/payment-response': settle, 'org.paymentauth/receipt': receipt });
   });
 
-  it('flattens an error envelope into {code, message, requestId, …extra}', () => {
-    const result = toToolResult({
+  it('flattens an error envelope into {code, message, requestId, …extra}', async () => {
+    const result = await toToolResult({
       status: 429,
       header: headerLookup({ 'Retry-After': '3' }),
       body: {
@@ -92,9 +94,9 @@ describe('toToolResult', () => {
     });
   });
 
-  it('merges a PAYMENT-REQUIRED header in as the x402 PaymentRequired object', () => {
+  it('merges a PAYMENT-REQUIRED header in as the x402 PaymentRequired object', async () => {
     const required = { x402Version: 2, resource: { url: 'u' }, accepts: [{ scheme: 'exact' }] };
-    const result = toToolResult({
+    const result = await toToolResult({
       status: 402,
       header: headerLookup({ 'PAYMENT-REQUIRED': base64(required) }),
       body: {
@@ -111,7 +113,7 @@ describe('toToolResult', () => {
       message: 'payment required: $2.25',
       requestId: 'req_2',
     });
-    const withReason = toToolResult({
+    const withReason = await toToolResult({
       status: 402,
       header: headerLookup({ 'payment-required': base64({ ...required, error: 'invalid_signature' }) }),
       body: { success: false, error: { code: 'PAYMENT_002', message: 'failed', requestId: 'req_3' } },
@@ -119,8 +121,8 @@ describe('toToolResult', () => {
     expect(structured(withReason).error).toBe('invalid_signature');
   });
 
-  it('reports a body that is not an iris envelope with the status and the request id header', () => {
-    const bad = toToolResult({
+  it('reports a body that is not an iris envelope with the status and the request id header', async () => {
+    const bad = await toToolResult({
       status: 502,
       header: headerLookup({ 'X-Request-ID': 'req_9' }),
       body: undefined,
@@ -130,7 +132,7 @@ describe('toToolResult', () => {
       message: 'unexpected response from iris: HTTP 502',
       requestId: 'req_9',
     });
-    const odd = toToolResult({ status: 200, header: headerLookup({}), body: '<html>' });
+    const odd = await toToolResult({ status: 200, header: headerLookup({}), body: '<html>' });
     expect(structured(odd)).toMatchObject({ code: 'SERVER_001', requestId: '' });
   });
 });

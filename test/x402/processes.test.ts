@@ -1,7 +1,8 @@
 /**
- * x402 across real server processes: a server killed between broadcasting the settlement and
- * committing it is finished by the reconciler of the restarted server; two servers sharing one settler
- * key (and one PostgreSQL database) never collide on transaction nonces.
+ * x402 across real server processes: a server killed (SIGKILL) between broadcasting the settlement and
+ * committing it is finished by the reconciler of the restarted server, on a shared PostgreSQL database
+ * and on the server's own embedded cluster (which the kill leaves running: the restart must take it
+ * over); two servers sharing one settler key and one database never collide on transaction nonces.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,19 +13,19 @@ import { type LocalChain, newPayer, startLocalChain } from '../../payments/x402/
 import { api } from '../helpers/api.ts';
 import { PRICE_ATOMIC, signAuthorization, v1Header } from '../helpers/paid-server.ts';
 import { type ServerProcess, spawnServer } from '../helpers/spawn-server.ts';
-import { createTestDatabase, POSTGRES_URL, type TestDatabase } from '../helpers/test-database.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 
 const body = { name: 'survives a crash', objective_type: 'product_promotion' };
 
 let chain: LocalChain;
-let database: TestDatabase | undefined;
+let database: TestDatabase;
 let dataDir: string;
 const running = new Set<ServerProcess>();
 
 beforeAll(async () => {
   chain = await startLocalChain();
   dataDir = mkdtempSync(join(tmpdir(), 'iris-x402-'));
-  if (POSTGRES_URL) database = await createTestDatabase();
+  database = await createTestDatabase();
 });
 afterAll(async () => {
   for (const server of running) await server.stop();
@@ -33,7 +34,13 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function envFor(settlerKey: string, payTo: string): Record<string, string> {
+type Storage = 'shared database' | 'embedded cluster';
+
+function envFor(
+  settlerKey: string,
+  payTo: string,
+  storage: Storage = 'shared database',
+): Record<string, string> {
   return {
     X402_PAY_TO: payTo,
     X402_SETTLER_PRIVATE_KEY: settlerKey,
@@ -42,7 +49,7 @@ function envFor(settlerKey: string, payTo: string): Record<string, string> {
     X402_RECONCILE_INTERVAL_MS: '250',
     IRIS_ENCRYPTION_KEY: 'ab'.repeat(32),
     IRIS_DATA_DIR: dataDir,
-    ...(database?.url ? { DATABASE_URL: database.url } : {}),
+    ...(storage === 'shared database' ? { DATABASE_URL: database.url } : {}),
   };
 }
 
@@ -53,58 +60,68 @@ async function start(env: Record<string, string>): Promise<ServerProcess> {
 }
 
 describe('a server killed mid-settlement', () => {
-  it('is completed by the restarted server: the campaign is paid and active, the payer charged once', async () => {
-    const payTo = privateKeyToAccount(generatePrivateKey()).address;
-    const env = envFor(chain.accounts[4]?.privateKey as string, payTo);
-    const payer = await newPayer(chain, 10_000_000n);
-    const header = v1Header(await signAuthorization(payer.account, { to: payTo }));
+  it.each([
+    ['shared database', 4],
+    ['embedded cluster', 6],
+  ] as const)(
+    'on a %s is completed by the restarted server: the campaign is paid and active, the payer charged once',
+    async (storage, account) => {
+      const payTo = privateKeyToAccount(generatePrivateKey()).address;
+      const env = envFor(chain.accounts[account]?.privateKey as string, payTo, storage);
+      const payer = await newPayer(chain, 10_000_000n);
+      const header = v1Header(await signAuthorization(payer.account, { to: payTo }));
 
-    const first = await start(env);
-    await chain.setAutomine(false);
-    const lost = api(first.url, 'POST', '/campaigns', { headers: { 'x-payment': header }, body }).catch(
-      () => undefined,
-    );
-    const settler = chain.accounts[4]?.address as `0x${string}`;
-    await vi.waitFor(
-      async () => {
-        const pending = await chain.publicClient.getTransactionCount({
-          address: settler,
-          blockTag: 'pending',
-        });
-        const mined = await chain.publicClient.getTransactionCount({ address: settler, blockTag: 'latest' });
-        if (pending <= mined) throw new Error('settlement not broadcast yet');
-      },
-      { timeout: 20_000, interval: 25 },
-    );
-    first.child.kill('SIGKILL');
-    await first.stop();
-    running.delete(first);
-    await lost;
-    await chain.setAutomine(true);
-    await chain.mine();
+      const first = await start(env);
+      await chain.setAutomine(false);
+      const lost = api(first.url, 'POST', '/campaigns', { headers: { 'x-payment': header }, body }).catch(
+        () => undefined,
+      );
+      const settler = chain.accounts[account]?.address as `0x${string}`;
+      await vi.waitFor(
+        async () => {
+          const pending = await chain.publicClient.getTransactionCount({
+            address: settler,
+            blockTag: 'pending',
+          });
+          const mined = await chain.publicClient.getTransactionCount({
+            address: settler,
+            blockTag: 'latest',
+          });
+          if (pending <= mined) throw new Error('settlement not broadcast yet');
+        },
+        { timeout: 20_000, interval: 25 },
+      );
+      first.child.kill('SIGKILL');
+      await first.stop();
+      running.delete(first);
+      await lost;
+      await chain.setAutomine(true);
+      await chain.mine();
 
-    const second = await start(env);
-    const done = await vi.waitFor(
-      async () => {
-        const response = await api(second.url, 'POST', '/campaigns', {
-          headers: { 'x-payment': header },
-          body,
-        });
-        if (response.status !== 201) throw new Error(`${response.status} ${response.text}`);
-        return response;
-      },
-      { timeout: 30_000, interval: 250 },
-    );
-    expect(done.body.data).toMatchObject({ name: body.name, status: 'active' });
-    expect(done.body.meta.payment.status).toBe('settled');
-    expect(await chain.balanceOf(payer.address)).toBe(10_000_000n - PRICE_ATOMIC);
-    expect(await chain.balanceOf(payTo)).toBe(PRICE_ATOMIC);
-    await second.stop();
-    running.delete(second);
-  }, 90_000);
+      const second = await start(env);
+      const done = await vi.waitFor(
+        async () => {
+          const response = await api(second.url, 'POST', '/campaigns', {
+            headers: { 'x-payment': header },
+            body,
+          });
+          if (response.status !== 201) throw new Error(`${response.status} ${response.text}`);
+          return response;
+        },
+        { timeout: 30_000, interval: 250 },
+      );
+      expect(done.body.data).toMatchObject({ name: body.name, status: 'active' });
+      expect(done.body.meta.payment.status).toBe('settled');
+      expect(await chain.balanceOf(payer.address)).toBe(10_000_000n - PRICE_ATOMIC);
+      expect(await chain.balanceOf(payTo)).toBe(PRICE_ATOMIC);
+      await second.stop();
+      running.delete(second);
+    },
+    90_000,
+  );
 });
 
-describe.runIf(Boolean(POSTGRES_URL))('two servers sharing one settler key and one database', () => {
+describe('two servers sharing one settler key and one database', () => {
   it('settle 12 parallel payments spread over both without a nonce collision', async () => {
     const payTo = privateKeyToAccount(generatePrivateKey()).address;
     const env = envFor(chain.accounts[5]?.privateKey as string, payTo);

@@ -1,9 +1,8 @@
 // `npm run sandbox`: a throwaway Base chain on anvil (Multicall3, Circle's USDC at the Base address, chain id 8453)
 // with a funded demo payer, and an iris server in this process taking x402 payments on it.
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { openMigratedDatabase, usesEmbeddedDatabase } from '../../../src/boot.ts';
+import { openMigratedDatabase } from '../../../src/boot.ts';
 import { bootstrap } from '../../../src/bootstrap.ts';
-import { claimDataDir } from '../../../src/data-dir-lock.ts';
 import { EnvError, parseEnv } from '../../../src/env.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { startServer } from '../../../src/server.ts';
@@ -45,7 +44,6 @@ async function main(chain: LocalChain): Promise<void> {
     X402_ASSET_VERSION: '',
   });
   const logger = createLogger(env.LOG_LEVEL);
-  const releaseDataDir = usesEmbeddedDatabase(env) ? claimDataDir(env.IRIS_DATA_DIR) : () => {};
   const database = await openMigratedDatabase(env);
   const boot = await bootstrap(database.db, {
     ownerEmail: env.IRIS_OWNER_EMAIL,
@@ -92,7 +90,6 @@ async function main(chain: LocalChain): Promise<void> {
     try {
       await server.close();
       await chain.stop();
-      releaseDataDir();
       process.exit(0);
     } catch (error) {
       process.stderr.write(`sandbox did not stop cleanly: ${describe(error)}\n`);
