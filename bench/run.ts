@@ -4,6 +4,7 @@
  * both rails and a local Stripe; prints req/s, latencies, ratios, debits/s and the credit ledger's checks.
  */
 import { loadavg } from 'node:os';
+import { type BenchDatabaseServer, describeServer, startBenchDatabaseServer } from './lib/bench-database.ts';
 import { type ChildServer, startChild } from './lib/child-server.ts';
 import { type BenchConfig, readConfig } from './lib/config.ts';
 import { runMppSection } from './lib/mpp-section.ts';
@@ -11,7 +12,7 @@ import { PAID_WARMUP } from './lib/paid.ts';
 import { keysMeBody, PLATFORM_CASES, runPlatform } from './lib/platform.ts';
 import { BareReady, PipelineReady, StockReady } from './lib/protocol.ts';
 import { type CaseResult, failuresOf, formatReport } from './lib/report.ts';
-import { createScratchDatabase, type ScratchDatabase } from './lib/scratch-database.ts';
+import { createScratchDatabase } from './lib/scratch-database.ts';
 import { CAMPAIGNS_PER_ACCOUNT } from './lib/seed.ts';
 import { burstVerdict, formatBurst, formatPaidLatency } from './lib/x402-report.ts';
 import {
@@ -42,7 +43,7 @@ function log(message: string): void {
 /** What the platform and x402 sections leave for the report. */
 interface BaseRun {
   ready: PipelineReady;
-  scratch: string | undefined;
+  scratch: string;
   results: CaseResult[];
   bodies: string[];
   setup: string[];
@@ -53,14 +54,10 @@ interface BaseRun {
 async function runBase(config: BenchConfig): Promise<BaseRun> {
   const platform = config.sections.has('platform');
   const x402 = config.sections.has('x402');
-  let scratch: ScratchDatabase | undefined;
-  if (config.databaseUrl) {
-    const created = await createScratchDatabase(config.databaseUrl);
-    scratch = created;
-    cleanups.push(() => created.drop());
-    log(`created database ${created.display}`);
-  }
-  const dbEnv = { DATABASE_URL: scratch?.url };
+  const scratch = await createScratchDatabase(config.databaseUrl);
+  cleanups.push(() => scratch.drop());
+  log(`created database ${scratch.display}`);
+  const dbEnv = { DATABASE_URL: scratch.url };
 
   let setup: X402Setup | undefined;
   if (x402) {
@@ -146,25 +143,38 @@ async function runBase(config: BenchConfig): Promise<BaseRun> {
       `x402: anvil chain 8453, Circle FiatTokenV2_2 at the Base USDC address, $2.25 = 2250000 on eip155:8453, ` +
         `fresh payTo per stack; stock = express + paymentMiddleware (@x402/express) + x402ResourceServer + ` +
         `local x402Facilitator (exact EVM, viem wallet with nonceManager, anvil account 2), its handler inserts ` +
-        `a campaign row in its own ${ready.database} database`,
+        `a campaign row in the same database`,
       `paid: hand-signed EIP-3009 authorizations (PAYMENT-SIGNATURE v2), one payer per stack, ` +
         `${PAID_WARMUP} unmeasured + ${config.paidRequests} measured sequential creates per stack, stacks alternating; ` +
         `ratio = stock p50 / iris p50 (≥ 1: iris no slower); burst: ${config.burst} parallel copies of one ` +
         `authorization, counted 1 s after the last response`,
     );
   }
-  return { ready, scratch: scratch?.display, results, bodies, setup: setupLines, paid };
+  return { ready, scratch: scratch.display, results, bodies, setup: setupLines, paid };
 }
 
-function describeDatabase(kind: string, scratches: readonly string[]): string {
-  return kind === 'postgres'
-    ? `postgres (fresh database${scratches.length > 1 ? 's' : ''} ${scratches.join(', ')}, dropped at the end)`
-    : 'pglite (in-process, in memory, one instance per server)';
-}
+/** The database server of the whole run; stopped after everything else. */
+let databaseServer: BenchDatabaseServer | undefined;
 
 async function main(): Promise<number> {
   const loadAtStart = loadavg()[0] ?? 0;
-  const config = readConfig(PLATFORM_CASES.length);
+  const server = await startBenchDatabaseServer();
+  databaseServer = server;
+  log(`database server: ${server.kind}`);
+  const config = readConfig(PLATFORM_CASES.length, server.url);
+  try {
+    return await runSections(config, server, loadAtStart);
+  } finally {
+    await cleanUp();
+    await server.stop();
+  }
+}
+
+async function runSections(
+  config: BenchConfig,
+  server: BenchDatabaseServer,
+  loadAtStart: number,
+): Promise<number> {
   const base =
     config.sections.has('platform') || config.sections.has('x402') ? await runBase(config) : undefined;
   // Each section's servers are stopped before the next starts, so idle ones do not share the machine.
@@ -186,7 +196,7 @@ async function main(): Promise<number> {
       {
         config,
         loadAtStart,
-        database: describeDatabase(base?.ready.database ?? mpp?.database ?? 'pglite', scratches),
+        database: describeServer(server, scratches),
         setup: [...(base?.setup ?? []), ...(mpp?.setup ?? [])],
         bodies: [...(base?.bodies ?? []), ...(mpp?.bodies ?? [])].join('; '),
       },
@@ -217,7 +227,9 @@ async function main(): Promise<number> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log(`${signal}: stopping`);
-    void cleanUp().finally(() => process.exit(130));
+    void cleanUp()
+      .then(() => databaseServer?.stop())
+      .finally(() => process.exit(130));
   });
 }
 

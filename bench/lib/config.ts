@@ -10,8 +10,8 @@ import { BURST_LIMIT, CLASS_LIMITS, GLOBAL_LIMIT } from '../../src/pipeline/rate
  * `platform`: the GET rows; `x402`: challenge issuance, paid create latency, same-authorization burst;
  * `mpp`: credit debits with concurrent agents, challenge issuance with both rails.
  */
-/** `mcp` is run by bench/mcp/run.ts after this script (npm run bench runs both). */
-export const SECTIONS = ['platform', 'x402', 'mpp', 'mcp'] as const;
+/** `mcp` and `boot` are run by bench/mcp/run.ts and bench/boot/run.ts after this script (npm run bench runs all three). */
+export const SECTIONS = ['platform', 'x402', 'mpp', 'mcp', 'boot'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchConfig {
@@ -23,8 +23,8 @@ export interface BenchConfig {
   connections: number;
   /** API keys created in the iris child (BENCH_KEYS, default from the sizing below). */
   keyCount: number;
-  /** PostgreSQL server URL (DATABASE_URL); PGlite in memory when unset. */
-  databaseUrl: string | undefined;
+  /** The PostgreSQL server the sections create their databases on (bench-database.ts). */
+  databaseUrl: string;
   /** Sections to run (BENCH_ONLY=platform|x402|mpp|mcp, comma-separated; all by default). */
   sections: ReadonlySet<Section>;
   /** Distinct X-Forwarded-For addresses for the unpaid POST /campaigns load (BENCH_ADDRESSES). */
@@ -140,7 +140,7 @@ function mppPacksFromEnv(): number {
   return packs;
 }
 
-export function readConfig(pipelineRuns: number): BenchConfig {
+export function readConfig(pipelineRuns: number, databaseUrl: string): BenchConfig {
   const seconds = numberFromEnv('BENCH_SECONDS', 5, 1, false);
   const warmupSeconds = numberFromEnv('BENCH_WARMUP_SECONDS', 1, 0, false);
   const connections = numberFromEnv('BENCH_CONNECTIONS', 10, 1, true);
@@ -150,7 +150,7 @@ export function readConfig(pipelineRuns: number): BenchConfig {
     warmupSeconds,
     connections,
     keyCount,
-    databaseUrl: process.env.DATABASE_URL?.trim() || undefined,
+    databaseUrl,
     sections: readSections(),
     addressCount: numberFromEnv('BENCH_ADDRESSES', addressesNeeded(seconds, warmupSeconds), 1, true),
     paidRequests: numberFromEnv('BENCH_PAID_REQUESTS', 30, 1, true),

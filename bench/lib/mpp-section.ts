@@ -10,7 +10,7 @@ import { type BenchConfig, PACK_CREDITS, requestsPerKey } from './config.ts';
 import { dealAgents, spendAll } from './mpp-debits.ts';
 import { formatDebits, formatLedger, ledgerFailures } from './mpp-report.ts';
 import { buyAgents, startMppSetup } from './mpp-setup.ts';
-import { BareReady, CpuUsage, type DatabaseKind, Ledger, PipelineReady } from './protocol.ts';
+import { BareReady, CpuUsage, Ledger, PipelineReady } from './protocol.ts';
 import type { CaseResult } from './report.ts';
 import { createScratchDatabase } from './scratch-database.ts';
 import { fixed } from './table.ts';
@@ -23,9 +23,8 @@ const WARMUP_PACKS = 1;
 const PURCHASE_CONCURRENCY = 16;
 
 export interface MppSection {
-  database: DatabaseKind;
-  /** The scratch database, when on PostgreSQL. */
-  scratch: string | undefined;
+  /** The section's scratch database. */
+  scratch: string;
   results: CaseResult[];
   bodies: string[];
   setup: string[];
@@ -39,14 +38,10 @@ export async function runMppSection(
   cleanups: (() => Promise<void>)[],
   log: (message: string) => void,
 ): Promise<MppSection> {
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
-  if (config.databaseUrl) {
-    const created = await createScratchDatabase(config.databaseUrl);
-    scratch = created;
-    cleanups.push(() => created.drop());
-    log(`mpp: created database ${created.display}`);
-  }
-  const dbEnv = { DATABASE_URL: scratch?.url };
+  const scratch = await createScratchDatabase(config.databaseUrl);
+  cleanups.push(() => scratch.drop());
+  log(`mpp: created database ${scratch.display}`);
+  const dbEnv = { DATABASE_URL: scratch.url };
   log('mpp: starting anvil and the local Stripe server');
   const setup = await startMppSetup();
   cleanups.push(() => setup.chain.stop());
@@ -116,15 +111,13 @@ export async function runMppSection(
   const limits =
     `${BURST_LIMIT.limit}/s burst, ${GLOBAL_LIMIT.limit}/min, ` +
     `${CLASS_LIMITS.campaignMutations.limit} campaign writes/min`;
-  const database = iris.ready.database;
   const failures = ledgerFailures(measured, warmup, ledger).map((failure) => `mpp ${failure}`);
   return {
-    database,
-    scratch: scratch?.display,
+    scratch: scratch.display,
     results: [challengeRow.result],
     bodies: [challengeRow.body],
     setup: [
-      `mpp: an iris of its own with both rails on its own ${database} database, stock-configured otherwise: ` +
+      `mpp: an iris of its own with both rails on its own database, stock-configured otherwise: ` +
         `x402 on its own anvil (chain 8453, USDC at the Base address, settler = anvil account 1, fresh payTo), ` +
         `MPP through mppx to the local Stripe server of test/helpers (in the orchestrator process)`,
       `mpp credits: none seeded, all bought through POST /agent/credits with the stock mppx client (stripe ` +
@@ -137,14 +130,14 @@ export async function runMppSection(
         `creates), inside one window of each per-key limit (${limits}): no 429 however fast; debits/s = 201s / ` +
         `wall time from the first request to the last response (the refused creates included); warm-up before: ` +
         `1 agent × ${WARMUP_PACKS * PACK_CREDITS} credits per client; Stripe requests while spending: ` +
-        `${stripeDuringSpending}; CPU ms/req: process.cpuUsage() of the iris child (with pglite, the ` +
-        `database's work too) and of the orchestrator running the clients, over the requests sent`,
+        `${stripeDuringSpending}; CPU ms/req: process.cpuUsage() of the iris child (the ` +
+        `database server's work not included) and of the orchestrator running the clients, over the requests sent`,
       `mpp challenge: unpaid POST /campaigns, valid body, no key, a distinct X-Forwarded-For per request out ` +
         `of ${config.addressCount}; 402 with PAYMENT-REQUIRED, WWW-Authenticate: Payment and the mpp and ` +
         `credits body objects, measured on the fresh server before the purchases; baseline: a bare express ` +
         `handler replaying the same status, headers and bytes (node:http: the same handler without express)`,
     ],
-    tables: [formatDebits(measured, database), formatLedger(measured, warmup, ledger)],
+    tables: [formatDebits(measured), formatLedger(measured, warmup, ledger)],
     failures: [
       ...failures,
       ...(stripeDuringSpending > 0 ? ['mpp: Stripe was called while spending credits'] : []),

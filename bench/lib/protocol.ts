@@ -4,13 +4,9 @@
  */
 import { z } from 'zod';
 
-export const DatabaseKind = z.enum(['pglite', 'postgres']);
-export type DatabaseKind = z.infer<typeof DatabaseKind>;
-
 export const PipelineReady = z.object({
   url: z.url(),
   port: z.number().int(),
-  database: DatabaseKind,
   rateLimitStore: z.string(),
   accounts: z.number().int(),
   /** Raw API keys, spread over several accounts (at most 25 active keys per account). */
@@ -27,7 +23,6 @@ export type PipelineReady = z.infer<typeof PipelineReady>;
 export const StockReady = z.object({
   url: z.url(),
   port: z.number().int(),
-  database: DatabaseKind,
 });
 /** The stock @x402/express stack; `GET /bench/stats` (unprotected) reports its handler counter. */
 export type StockReady = z.infer<typeof StockReady>;

@@ -1,6 +1,6 @@
 /**
- * With DATABASE_URL set, the bench runs on a fresh PostgreSQL database `bench_<random>` created on that
- * server at start and dropped at the end; without it each child uses its own in-memory PGlite.
+ * A fresh database `bench_<random>` on the bench's PostgreSQL server (bench-database.ts), created at the
+ * start of a section and dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';

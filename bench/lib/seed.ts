@@ -1,6 +1,6 @@
 /**
- * Database setup shared by both bench servers: opening the same kind of database (PGlite in memory, or
- * PostgreSQL at DATABASE_URL) migrated by the real migrator, and seeding identical campaign rows.
+ * Database setup shared by the bench servers: the database the orchestrator handed over (DATABASE_URL),
+ * migrated by the real migrator, and identical campaign rows.
  */
 import { type Database, type Db, openDatabase } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
@@ -9,13 +9,15 @@ import { campaigns } from '../../db/schema.ts';
 /** Campaigns seeded per account: one default page (limit 20) with has_more false. */
 export const CAMPAIGNS_PER_ACCOUNT = 20;
 
-/** The database URL the orchestrator handed to this child, if any. */
-export function childDatabaseUrl(): string | undefined {
-  return process.env.DATABASE_URL?.trim() || undefined;
+/** The database URL the orchestrator handed to this child. */
+export function childDatabaseUrl(): string {
+  const url = process.env.DATABASE_URL?.trim();
+  if (!url) throw new Error('bench child started without DATABASE_URL');
+  return url;
 }
 
 export async function openBenchDatabase(): Promise<Database> {
-  const database = await openDatabase({ url: childDatabaseUrl(), dataDir: 'memory://' });
+  const database = await openDatabase({ url: childDatabaseUrl() });
   try {
     await migrate(database.db);
   } catch (error) {

@@ -1,15 +1,17 @@
 /**
  * MCP bench (`npx tsx bench/mcp/run.ts`): tools/call round trips per second against the same REST call on
- * one real server (target ≥ 0.7× REST), then the server's RSS under sustained MCP load. The server is a
- * child process (bench/mcp/server.ts) so its RSS is its own; load comes from autocannon in this process.
+ * one real server (target ≥ 0.7× REST), then memory under sustained MCP load: the server's (a child
+ * process, bench/mcp/server.ts, so its memory is its own) and, on the embedded cluster, the whole thing's
+ * (server + PostgreSQL processes; target ≤ 400 MB). Load comes from autocannon in this process.
  * BENCH_MCP_SECONDS (per side, default 9), BENCH_MCP_SUSTAIN_SECONDS (default 30), BENCH_MCP_CONNECTIONS
- * (default 16), BENCH_MCP_KEYS (default 9000: a third for each comparison), DATABASE_URL (PostgreSQL instead
- * of PGlite).
+ * (default 16), BENCH_MCP_KEYS (default 9000: a third for each comparison), DATABASE_URL (a PostgreSQL
+ * server instead of an embedded cluster started for the run).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { type BenchDatabaseServer, startBenchDatabaseServer } from '../lib/bench-database.ts';
+import { type Memory, memoryOf } from '../lib/memory.ts';
 
 const only = process.env.BENCH_ONLY?.trim();
 if (only && !only.split(/[,|\s]+/).includes('mcp')) process.exit(0);
@@ -19,6 +21,8 @@ const SUSTAIN_SECONDS = Number(process.env.BENCH_MCP_SUSTAIN_SECONDS ?? '30');
 const CONNECTIONS = Number(process.env.BENCH_MCP_CONNECTIONS ?? '16');
 const SLICE_SECONDS = 3;
 const TARGET_RATIO = 0.7;
+/** Server + embedded PostgreSQL under this load, PSS. */
+const LOADED_MEMORY_TARGET_MB = 400;
 
 interface Ready {
   url: string;
@@ -43,11 +47,11 @@ interface Tally {
   failures: number;
 }
 
-async function startServer(): Promise<{ ready: Ready; child: ChildProcess }> {
+async function startServer(databaseUrl: string): Promise<{ ready: Ready; child: ChildProcess }> {
   const root = new URL('../../', import.meta.url).pathname;
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/mcp/server.ts'], {
     cwd: root,
-    env: process.env,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -56,11 +60,6 @@ async function startServer(): Promise<{ ready: Ready; child: ChildProcess }> {
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
   return { ready: JSON.parse(line) as Ready, child };
-}
-
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
 function keyRotation(keys: readonly string[]) {
@@ -180,15 +179,28 @@ async function compare(url: string, rest: Side, mcp: Side, errors: { n: number }
   return { rest: r, mcp: m, ratio: m.rps / r.rps };
 }
 
-async function sustained(ready: Ready, auth: () => string, errors: { n: number }) {
+/** The server's memory, and with the embedded cluster the whole thing's (server + PostgreSQL). */
+function sample(ready: Ready, server: BenchDatabaseServer): { server: Memory; whole: Memory | undefined } {
+  return {
+    server: memoryOf([ready.pid]),
+    whole: server.postmasterPid ? memoryOf([ready.pid, server.postmasterPid]) : undefined,
+  };
+}
+
+async function sustained(
+  ready: Ready,
+  server: BenchDatabaseServer,
+  auth: () => string,
+  errors: { n: number },
+) {
   const tools = [
     mcpSide('keys_me', 'keys_me', {}, auth, errors),
     mcpSide('campaigns_list', 'campaigns_list', { limit: 20 }, auth, errors),
   ];
   errors.n = 0;
-  const idle = rssMb(ready.pid);
-  const samples: number[] = [];
-  const timer = setInterval(() => samples.push(rssMb(ready.pid)), 500);
+  const idle = sample(ready, server);
+  const samples: ReturnType<typeof sample>[] = [];
+  const timer = setInterval(() => samples.push(sample(ready, server)), 500);
   const result = await autocannon({
     url: ready.url,
     connections: CONNECTIONS,
@@ -200,22 +212,39 @@ async function sustained(ready: Ready, auth: () => string, errors: { n: number }
   const third = Math.max(1, Math.floor(samples.length / 3));
   const avg = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const after = sample(ready, server);
+  const serverRss = samples.map((s) => s.server.rssMb);
+  const whole = samples.flatMap((s) => (s.whole ? [s.whole] : []));
   return {
     requests: result.requests.total,
     rps: result.requests.average,
     failures: result.non2xx + result.errors + result.timeouts + errors.n,
-    idle,
-    peak: Math.max(...samples),
-    firstThird: avg(samples.slice(0, third)),
-    lastThird: avg(samples.slice(-third)),
-    after: rssMb(ready.pid),
+    idle: idle.server.rssMb,
+    peak: Math.max(...serverRss),
+    firstThird: avg(serverRss.slice(0, third)),
+    lastThird: avg(serverRss.slice(-third)),
+    after: after.server.rssMb,
+    whole:
+      idle.whole && after.whole
+        ? {
+            idle: idle.whole,
+            peakPss: Math.max(...whole.map((m) => m.pssMb)),
+            peakRss: Math.max(...whole.map((m) => m.rssMb)),
+            processes: Math.max(...whole.map((m) => m.processes)),
+            after: after.whole,
+          }
+        : undefined,
   };
 }
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);
 
 async function main(): Promise<void> {
-  const { ready, child } = await startServer();
+  const database = await startBenchDatabaseServer();
+  const { ready, child } = await startServer(database.url).catch(async (error: unknown) => {
+    await database.stop();
+    throw error;
+  });
   try {
     const auth = keyRotation(ready.keys);
     const errors = { n: 0 };
@@ -259,18 +288,23 @@ async function main(): Promise<void> {
         `${`${mcp.name} vs ${rest.name}`.padEnd(28)} ${fmt(r.rps)} ${fmt(m.rps)} ${fmt(ratio, 2)}x ${`${r.p50}/${r.p99}`.padStart(14)} ${`${m.p50}/${m.p99}`.padStart(15)} ${String(r.failures + m.failures).padStart(9)}   ${verdict === 'reported' ? 'reported' : `target ≥ ${TARGET_RATIO}x ${verdict}`}\n`,
       );
     }
-    const load = await sustained(ready, auth, errors);
+    const load = await sustained(ready, database, auth, errors);
+    const whole = load.whole;
     process.stdout.write(
       [
         '',
         `RSS under ${SUSTAIN_SECONDS} s of MCP load (3 keys_me : 1 campaigns_list, ${load.requests} calls, ${load.rps.toFixed(0)}/s, ${load.failures} failures):`,
-        `  before ${load.idle.toFixed(1)} MB · peak ${load.peak.toFixed(1)} MB · first third ${load.firstThird.toFixed(1)} MB · last third ${load.lastThird.toFixed(1)} MB · 2 s after ${load.after.toFixed(1)} MB`,
+        `  server process: before ${load.idle.toFixed(1)} MB · peak ${load.peak.toFixed(1)} MB · first third ${load.firstThird.toFixed(1)} MB · last third ${load.lastThird.toFixed(1)} MB · 2 s after ${load.after.toFixed(1)} MB`,
+        whole
+          ? `  server + embedded PostgreSQL (${whole.processes} processes), PSS: before ${whole.idle.pssMb.toFixed(1)} MB · peak ${whole.peakPss.toFixed(1)} MB (RSS summed: ${whole.peakRss.toFixed(1)} MB) · 2 s after ${whole.after.pssMb.toFixed(1)} MB   target ≤ ${LOADED_MEMORY_TARGET_MB} MB ${whole.peakPss <= LOADED_MEMORY_TARGET_MB ? 'met' : 'NOT met'}`
+          : '  (PostgreSQL at DATABASE_URL: its memory is the server’s, not counted here)',
         '',
       ].join('\n'),
     );
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
+    await database.stop();
   }
 }
 

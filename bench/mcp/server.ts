@@ -1,11 +1,9 @@
 /**
- * Child of the MCP bench: a real iris server (REST and /mcp on one listener) on a fresh database
- * (in-memory PGlite, or PostgreSQL at DATABASE_URL) with a pool of read keys over several accounts —
+ * Child of the MCP bench: a real iris server (REST and /mcp on one listener) on a fresh database on the
+ * bench's PostgreSQL server (DATABASE_URL: the orchestrator's embedded cluster or a given server) with a pool of read keys over several accounts —
  * enough that the per-key rate limits never trip — and a page of campaigns per account. Prints one JSON
  * line `{url, pid, keys}` when ready; stops on SIGTERM or when stdin closes.
  */
-import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
 import type { Db } from '../../db/client.ts';
 import { openDatabase } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
@@ -17,6 +15,8 @@ import { createLogger } from '../../src/logger.ts';
 import { MAX_ACTIVE_KEYS } from '../../src/operations/keys/create.ts';
 import { startServer } from '../../src/server.ts';
 import { createServices } from '../../src/services.ts';
+import { createScratchDatabase } from '../lib/scratch-database.ts';
+import { childDatabaseUrl } from '../lib/seed.ts';
 
 const CAMPAIGNS_PER_ACCOUNT = 20;
 
@@ -55,35 +55,17 @@ async function seedAccount(db: Db, index: number, keys: number, now: Date): Prom
   });
 }
 
-/** A database of its own on the PostgreSQL server at `url`, dropped when the bench stops. */
-async function createScratchDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `iris_mcp_bench_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const scratch = new URL(url);
-  scratch.pathname = `/${name}`;
-  return {
-    url: scratch.toString(),
-    async drop() {
-      const dropper = postgres(url, { max: 1, onnotice: () => {} });
-      await dropper.unsafe(`drop database if exists ${name} with (force)`);
-      await dropper.end();
-    },
-  };
-}
-
 async function main(): Promise<void> {
   const keyCount = Number(process.env.BENCH_MCP_KEYS ?? '9000');
   const env = parseEnv({
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'error',
+    // Only for the encryption key: a random one for the run, nothing written.
     IRIS_DATA_DIR: 'memory://',
-    DATABASE_URL: process.env.DATABASE_URL,
   });
-  const scratch = env.DATABASE_URL ? await createScratchDatabase(env.DATABASE_URL) : undefined;
-  const database = await openDatabase({ url: scratch?.url, dataDir: 'memory://' });
+  const scratch = await createScratchDatabase(childDatabaseUrl());
+  const database = await openDatabase({ url: scratch.url });
   await migrate(database.db);
   const now = new Date();
   await bootstrap(database.db, { ownerEmail: env.IRIS_OWNER_EMAIL }, now);
@@ -107,7 +89,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     Promise.all([server.close(), sdkServer.close()])
-      .then(() => scratch?.drop())
+      .then(() => scratch.drop())
       .then(
         () => process.exit(0),
         () => process.exit(1),

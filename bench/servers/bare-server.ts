@@ -114,7 +114,6 @@ async function main(): Promise<void> {
     url: `http://127.0.0.1:${port}`,
     port,
     nodeUrl: `http://127.0.0.1:${nodePort}`,
-    database: database.kind,
   });
 }
 

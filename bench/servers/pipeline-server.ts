@@ -146,7 +146,6 @@ async function main(): Promise<void> {
   announce({
     url: server.url,
     port: server.port,
-    database: database.kind,
     rateLimitStore: env.RATE_LIMIT_STORE,
     accounts,
     keys,

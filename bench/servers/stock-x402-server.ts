@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     });
     await database.close();
   });
-  announce({ url: `http://127.0.0.1:${port}`, port, database: database.kind });
+  announce({ url: `http://127.0.0.1:${port}`, port });
 }
 
 main().catch((error: unknown) => failStartup('stock-x402-server', error));
