@@ -162,7 +162,7 @@ async function main(): Promise<number> {
   }
 
   const base = median(baselines);
-  const idle = idles[Math.floor(idles.length / 2)] as Memory;
+  const idle = [...idles].sort((a, b) => a.pssMb - b.pssMb)[Math.floor(idles.length / 2)] as Memory;
   const peakIdle = Math.max(...idles.map((m) => m.pssMb));
   const baseIdle = median(baselineIdles.map((m) => m.pssMb));
   const verdict = (ok: boolean) => (ok ? 'ok' : 'NOT met');
