@@ -16,7 +16,7 @@ import type { Next } from '../src/http/router.ts';
 import { send } from '../src/http/send.ts';
 import { errorFields } from '../src/logger.ts';
 import type { Operation } from '../src/operations/define-operation.ts';
-import type { OperationResponse } from '../src/pipeline/execute-operation.ts';
+import type { OperationResponse } from '../src/pipeline/operation-io.ts';
 import type { Services } from '../src/services.ts';
 import { allowedHostsFrom, hostnameOf } from './allowed-hosts.ts';
 import { answerToolCall, plainToolCall } from './direct-call.ts';

@@ -5,7 +5,8 @@
  */
 import { newRequestId } from '../src/http/middleware/request-id.ts';
 import { isMutation, type Operation, pathParams } from '../src/operations/define-operation.ts';
-import { executeOperation, type OperationResponse } from '../src/pipeline/execute-operation.ts';
+import { executeOperation } from '../src/pipeline/execute-operation.ts';
+import type { OperationResponse } from '../src/pipeline/operation-io.ts';
 import type { Services } from '../src/services.ts';
 import { headersFromMeta } from './call-meta.ts';
 import type { ToolCaller } from './mcp-server.ts';

@@ -29,8 +29,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
-  const modules = Promise.all([import('./bootstrap.ts'), import('./services.ts'), import('./server.ts')]);
-  const [database, [{ bootstrap }, { closeServices, createServices }, { startServer }]] = await Promise.all([
+  const modules = Promise.all([import('./bootstrap.ts'), import('./compose.ts'), import('./server.ts')]);
+  const [database, [{ bootstrap }, { closeServices, composeServices }, { startServer }]] = await Promise.all([
     opening,
     modules.catch(async (error: unknown) => {
       await opening.then((database) => database.close()).catch(() => {});
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
         email: boot.firstKey.email,
       });
     }
-    services = await createServices(env, database, logger);
+    services = await composeServices(env, database, logger);
     server = await startServer(services, env.PORT, env.HOST);
   } catch (error) {
     await (services ? closeServices(services) : database.close()).catch(() => {});

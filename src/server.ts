@@ -4,8 +4,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServices } from './compose.ts';
 import { createRequestListener } from './http/app.ts';
-import { closeServices, type Services } from './services.ts';
+import type { Services } from './services.ts';
 
 export interface RunningServer {
   url: string;

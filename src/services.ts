@@ -1,22 +1,17 @@
 /**
- * The service container: everything an operation may need, built once at boot from the configuration.
- * Adapters are chosen here (which rate-limit store, which database) so handlers stay unaware of them.
+ * The service container and the ports it holds: types only. Operations, the pipeline and the transports
+ * depend on these; the adapters behind them (payment rails, stores) are chosen and built by the
+ * composition root (compose.ts), so nothing here imports an implementation.
  */
-import { eq } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.ts';
-import { users } from '../db/schema.ts';
-import { createPaymentGateway, type PaymentGateway } from '../payments/gateway/gateway.ts';
-import type { PaymentRail } from '../payments/gateway/rail.ts';
-import type { CardRefunds } from '../payments/mpp/card-refunds.ts';
-import { resolveEncryptionKey } from './crypto/encryption-key.ts';
-import { createSealer, type Sealer } from './crypto/sealer.ts';
-import { type Env, publicUrlOf } from './env.ts';
-import { errorFields, type Logger } from './logger.ts';
-import { operations } from './operations/registry.ts';
-import { sweepExpiredIdempotencyKeys } from './pipeline/idempotency.ts';
-import { createKeyCache, KEY_CHANGE_CHANNEL, type KeyCache } from './pipeline/key-cache.ts';
-import { createMemoryRateLimitStore } from './pipeline/rate-limit/memory-store.ts';
-import { createPostgresRateLimitStore } from './pipeline/rate-limit/postgres-store.ts';
+import type { Sealer } from './crypto/sealer.ts';
+import type { AgentPrincipal, Principal } from './domain/principal.ts';
+import type { Env } from './env.ts';
+import type { ApiError } from './errors/api-error.ts';
+import type { ErrorCode } from './errors/catalogue.ts';
+import type { Logger } from './logger.ts';
+import type { KeyCache } from './pipeline/key-cache.ts';
+import type { OperationRequest, OperationResponse } from './pipeline/operation-io.ts';
 import type { RateLimitStore } from './pipeline/rate-limit/store.ts';
 
 export interface Services {
@@ -41,97 +36,33 @@ export interface Services {
   onClose: (() => Promise<void>)[];
 }
 
-const SWEEP_EVERY_MS = 10 * 60_000;
-
-export async function createServices(env: Env, database: Database, logger: Logger): Promise<Services> {
-  const rateLimits =
-    env.RATE_LIMIT_STORE === 'postgres'
-      ? createPostgresRateLimitStore(database.db)
-      : createMemoryRateLimitStore();
-  if (env.DATABASE_URL && !env.IRIS_ENCRYPTION_KEY) {
-    logger.warn(
-      'IRIS_ENCRYPTION_KEY is unset: the key is kept in IRIS_DATA_DIR; every process sharing this database needs the same key',
-    );
-  }
-  const sealer = createSealer(resolveEncryptionKey(env.IRIS_ENCRYPTION_KEY, env.IRIS_DATA_DIR));
-  const [system] = await database.db
-    .select({ id: users.id })
-    .from(users)
-    .where(eq(users.kind, 'system'))
-    .limit(1);
-  if (!system) throw new Error('no system user: run the bootstrap before building services');
-  const keyCache = createKeyCache();
-  const unlisten = await database
-    .listen(
-      KEY_CHANGE_CHANNEL,
-      (keyId) => keyCache.invalidate(keyId),
-      () => keyCache.clear(),
-    )
-    .catch((error: unknown) => {
-      logger.warn('no api_keys change feed: key lookups will not be cached', errorFields(error));
-      keyCache.disable();
-      return async () => {};
-    });
-  let sweeping: Promise<unknown> | undefined;
-  const sweep = setInterval(() => {
-    sweeping = sweepExpiredIdempotencyKeys(database.db, services.clock()).catch((error: unknown) =>
-      logger.error('idempotency sweep failed', errorFields(error)),
-    );
-  }, SWEEP_EVERY_MS);
-  sweep.unref();
-  const services: Services = {
-    env,
-    database,
-    db: database.db,
-    logger,
-    rateLimits,
-    keyCache,
-    sealer,
-    clock: () => new Date(),
-    systemUserId: system.id,
-    onClose: [
-      async () => {
-        clearInterval(sweep);
-        await sweeping;
-        await unlisten();
-      },
-    ],
-  };
-  const publicUrl = publicUrlOf(env);
-  const rails: PaymentRail[] = [];
-  // A rail's modules are loaded only when it is configured: they pull in viem, mppx and stripe, thousands
-  // of modules that a server without payments would load for nothing at every start.
-  if (env.X402_PAY_TO) {
-    const [{ x402ConfigFrom }, { createX402Rail }] = await Promise.all([
-      import('../payments/x402/config.ts'),
-      import('../payments/x402/x402-rail.ts'),
-    ]);
-    const x402 = x402ConfigFrom(env);
-    if (x402) rails.push(createX402Rail(x402, services, operations, publicUrl));
-  }
-  if (env.MPP_SECRET_KEY) {
-    const [{ mppConfigFrom }, { createMppRail }, { stripeCardRefunds }] = await Promise.all([
-      import('../payments/mpp/config.ts'),
-      import('../payments/mpp/mpp-rail.ts'),
-      import('../payments/mpp/card-refunds.ts'),
-    ]);
-    const mpp = mppConfigFrom(env, publicUrl);
-    if (mpp) {
-      const rail = createMppRail(mpp, services, operations, publicUrl);
-      rails.push(rail);
-      services.cardRefunds = stripeCardRefunds(rail.deps.stripe);
-    }
-  }
-  if (rails.length > 0) {
-    const gateway = createPaymentGateway(rails);
-    services.payments = gateway;
-    services.onClose.unshift(() => gateway.close());
-  }
-  return services;
+/** A call of a payable operation by a caller who pays for it (an agent), as the pipeline hands it over. */
+export interface PaymentCall {
+  services: Services;
+  operation: { readonly id: string };
+  /** Validated input. */
+  input: unknown;
+  request: OperationRequest;
+  /** Anonymous, or an agent identity's API key (which still pays per call). */
+  principal: Principal;
+  now: Date;
 }
 
-export async function closeServices(services: Services): Promise<void> {
-  for (const hook of services.onClose) await hook();
-  await services.rateLimits.close();
-  await services.database.close();
+/** Port: the 402 gateway, which offers every configured payment rail and runs paid calls through them. */
+export interface PaymentGateway {
+  /** The configured rails, in the order they are asked whether a call is theirs. */
+  readonly rails: readonly { readonly name: string }[];
+  /** Runs a paid call through the rail whose credential it carries, or answers the 402 challenge. */
+  handle(call: PaymentCall): Promise<OperationResponse>;
+  /** A 402 challenge of an operation: PAYMENT_001 by default, or another payment code and message. */
+  paymentRequired(operation: { readonly id: string }, code?: ErrorCode, message?: string): Promise<ApiError>;
+  /** The agent a request proves to be without paying (an MPP credential), if any rail can tell. */
+  identify(request: OperationRequest): Promise<AgentPrincipal | undefined>;
+  close(): Promise<void>;
+}
+
+/** Port: refunds of card payments (Stripe). */
+export interface CardRefunds {
+  /** Returns the refund's id. */
+  refund(input: { paymentIntentId: string; amountCents: number; idempotencyKey: string }): Promise<string>;
 }

@@ -3,7 +3,7 @@
  * client address pools that keep every key and every address under the iris rate limits for the whole run.
  */
 
-import { PACKS } from '../../payments/mpp/packs.ts';
+import { PACKS } from '../../src/domain/credits/packs.ts';
 import { BURST_LIMIT, CLASS_LIMITS, GLOBAL_LIMIT } from '../../src/pipeline/rate-limit/limits.ts';
 
 /**

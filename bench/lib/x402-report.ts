@@ -2,7 +2,7 @@
  * The printed x402 tables: paid create latency (stock @x402/express stack against iris, ratio of the
  * p50s against the target) and the same-authorization burst (handler runs, duplicates, transfers).
  */
-import { formatUsdc } from '../../payments/pricing.ts';
+import { formatUsdc } from '../../src/domain/pricing.ts';
 import type { BurstResult, LatencyResult } from './paid.ts';
 import { fixed, formatTable } from './table.ts';
 

@@ -9,12 +9,12 @@ import { openDatabase } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
 import { campaigns, users } from '../../db/schema.ts';
 import { bootstrap } from '../../src/bootstrap.ts';
+import { composeServices } from '../../src/compose.ts';
 import { insertKey } from '../../src/domain/api-keys/insert-key.ts';
 import { parseEnv } from '../../src/env.ts';
 import { createLogger } from '../../src/logger.ts';
 import { MAX_ACTIVE_KEYS } from '../../src/operations/keys/create.ts';
 import { startServer } from '../../src/server.ts';
-import { createServices } from '../../src/services.ts';
 import { createScratchDatabase } from '../lib/scratch-database.ts';
 import { childDatabaseUrl } from '../lib/seed.ts';
 
@@ -75,10 +75,10 @@ async function main(): Promise<void> {
       ...(await seedAccount(database.db, account, Math.min(MAX_ACTIVE_KEYS, keyCount - keys.length), now)),
     );
   }
-  const services = await createServices(env, database, createLogger(env.LOG_LEVEL));
+  const services = await composeServices(env, database, createLogger(env.LOG_LEVEL));
   const server = await startServer(services, 0, '127.0.0.1');
   // The same iris with /mcp on the SDK's transport (MCP_TRANSPORT=sdk), on the same database.
-  const sdkServices = await createServices(
+  const sdkServices = await composeServices(
     { ...env, MCP_TRANSPORT: 'sdk' },
     database,
     createLogger(env.LOG_LEVEL),

@@ -11,13 +11,13 @@ import { count, eq, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../db/client.ts';
 import { campaigns } from '../../db/schema.ts';
 import { bootstrap } from '../../src/bootstrap.ts';
+import { composeServices } from '../../src/compose.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
 import { insertKey } from '../../src/domain/api-keys/insert-key.ts';
 import { parseEnv } from '../../src/env.ts';
 import { createLogger } from '../../src/logger.ts';
 import { MAX_ACTIVE_KEYS } from '../../src/operations/keys/create.ts';
 import { startServer } from '../../src/server.ts';
-import { createServices } from '../../src/services.ts';
 import { announce, failStartup, type Ledger, stopOnSignal } from '../lib/protocol.ts';
 import { childDatabaseUrl, openBenchDatabase, seedCampaigns } from '../lib/seed.ts';
 
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     await seedCampaigns(database.db, account.userId, now);
   }
 
-  const services = await createServices(env, database, createLogger(env.LOG_LEVEL));
+  const services = await composeServices(env, database, createLogger(env.LOG_LEVEL));
   const server = await startServer(services, 0, '127.0.0.1');
   const probe = await startProbe(database.db, services.systemUserId);
   const rails = services.payments?.rails.map((rail) => rail.name) ?? [];

@@ -3,26 +3,20 @@
  * every rail that supports it, and hands a call to the rail it belongs to. Challenges are kept assembled
  * per operation (one with an expiring part until shortly before it expires), so issuing one is a lookup.
  */
-import type { AgentPrincipal } from '../../src/domain/principal.ts';
+import { priceOf } from '../../src/domain/pricing.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { ErrorCode } from '../../src/errors/catalogue.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
-import type { OperationRequest, OperationResponse } from '../../src/pipeline/execute-operation.ts';
-import { priceOf } from '../pricing.ts';
-import type { PaidCall, PaymentRail } from './rail.ts';
+import type { PaymentGateway } from '../../src/services.ts';
+import type { PaymentRail } from './rail.ts';
 
 export const NO_STORE = { 'Cache-Control': 'no-store' };
 /** Challenges kept assembled: every payable operation with each payment code, with room to spare. */
 const MAX_CACHED = 256;
 
-export interface PaymentGateway {
-  rails: readonly PaymentRail[];
-  handle(call: Omit<PaidCall, 'price'>): Promise<OperationResponse>;
-  /** A 402 challenge of an operation: PAYMENT_001 by default, or another payment code and message. */
-  paymentRequired(operation: Operation, code?: ErrorCode, message?: string): Promise<ApiError>;
-  /** The agent a request proves to be without paying (an MPP credential), if any rail can tell. */
-  identify(request: OperationRequest): Promise<AgentPrincipal | undefined>;
-  close(): Promise<void>;
+/** The gateway with its rails as what they are (tests and the rails' own code reach them). */
+export interface Gateway extends PaymentGateway {
+  readonly rails: readonly PaymentRail[];
 }
 
 interface CachedChallenge {
@@ -33,7 +27,16 @@ interface CachedChallenge {
 /** Expiring parts are rebuilt this long before they expire. */
 const REFRESH_MARGIN_MS = 60_000;
 
-export function createPaymentGateway(rails: readonly PaymentRail[]): PaymentGateway {
+export function createPaymentGateway(
+  rails: readonly PaymentRail[],
+  operations: readonly Operation[],
+): Gateway {
+  const byId = new Map(operations.map((operation) => [operation.id, operation]));
+  const operationOf = (id: string): Operation => {
+    const operation = byId.get(id);
+    if (!operation) throw new Error(`no operation ${id} in the registry the gateway was built with`);
+    return operation;
+  };
   // The assembled 402 of an operation (per code and message), reused until a part of it must be
   // rebuilt: an ApiError carries no request-specific state (the request id is added when answering).
   const cache = new Map<string, CachedChallenge>();
@@ -54,7 +57,12 @@ export function createPaymentGateway(rails: readonly PaymentRail[]): PaymentGate
     return { error, refreshAtMs: validUntil - REFRESH_MARGIN_MS };
   };
 
-  const paymentRequired = async (operation: Operation, code: ErrorCode = 'PAYMENT_001', message?: string) => {
+  const paymentRequired = async (
+    { id }: { readonly id: string },
+    code: ErrorCode = 'PAYMENT_001',
+    message?: string,
+  ) => {
+    const operation = operationOf(id);
     const key = `${operation.id}\u0000${code}\u0000${message ?? ''}`;
     const cached = cache.get(key);
     if (cached && cached.refreshAtMs > Date.now()) return cached.error;
@@ -67,7 +75,8 @@ export function createPaymentGateway(rails: readonly PaymentRail[]): PaymentGate
   return {
     rails,
     paymentRequired,
-    async handle(call) {
+    async handle(request) {
+      const call = { ...request, operation: operationOf(request.operation.id) };
       const rail = rails.find((r) => r.supports(call.operation) && r.takes(call));
       if (!rail) throw await paymentRequired(call.operation);
       return rail.pay({ ...call, price: priceOf(call.operation.id) });

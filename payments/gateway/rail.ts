@@ -3,11 +3,12 @@
  * it runs a paid call. Rails register with the gateway, which builds the offer from whatever rails
  * support the operation.
  */
+
+import type { Price } from '../../src/domain/pricing.ts';
 import type { AgentPrincipal, Principal } from '../../src/domain/principal.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
-import type { OperationRequest, OperationResponse } from '../../src/pipeline/execute-operation.ts';
+import type { OperationRequest, OperationResponse } from '../../src/pipeline/operation-io.ts';
 import type { Services } from '../../src/services.ts';
-import type { Price } from '../pricing.ts';
 
 export interface ChallengePart {
   /** Response headers (PAYMENT-REQUIRED, WWW-Authenticate). */

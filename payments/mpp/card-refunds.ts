@@ -3,11 +3,7 @@
  * made once.
  */
 import type Stripe from 'stripe';
-
-export interface CardRefunds {
-  /** Returns the Stripe refund id. */
-  refund(input: { paymentIntentId: string; amountCents: number; idempotencyKey: string }): Promise<string>;
-}
+import type { CardRefunds } from '../../src/services.ts';
 
 export function stripeCardRefunds(stripe: Stripe): CardRefunds {
   return {

@@ -4,11 +4,11 @@
  * `credits` body objects of the iris reference.
  */
 import { Challenge } from 'mppx';
+import { PACKS } from '../../src/domain/credits/packs.ts';
+import { formatCents, type Price } from '../../src/domain/pricing.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { ChallengePart } from '../gateway/rail.ts';
-import { formatCents, type Price } from '../pricing.ts';
 import type { MppxServer } from './config.ts';
-import { PACKS } from './packs.ts';
 
 export function scopeOf(operation: Operation): string {
   return `${operation.method} ${operation.path}`;

@@ -4,7 +4,7 @@
  * not answer: the PaymentIntent may exist, so the charge is looked up later by its metadata).
  */
 import type { Receipt } from 'mppx';
-import { formatCents } from '../pricing.ts';
+import { formatCents } from '../../src/domain/pricing.ts';
 import type { MppCredential } from './credential.ts';
 import type { MppDeps } from './mpp-deps.ts';
 

@@ -8,14 +8,13 @@
 import { Receipt } from 'mppx';
 import type { Db } from '../../db/client.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
-import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
 import {
   openStoredResponse,
   requestHash,
-  type StoredResponse,
   sealStoredResponse,
   validateIdempotencyKey,
 } from '../../src/pipeline/idempotency.ts';
+import type { OperationResponse, StoredResponse } from '../../src/pipeline/operation-io.ts';
 import type { PaidCall } from '../gateway/rail.ts';
 import { scopeOf } from './challenge.ts';
 import { chargeCredential } from './charge.ts';

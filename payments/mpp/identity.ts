@@ -6,8 +6,8 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { agentIdentities, identityCredentials } from '../../db/schema.ts';
+import { upsertIdentity } from '../../src/domain/agents/identities.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
-import { upsertIdentity } from '../identities.ts';
 
 const SPT = 'stripe_spt_sha256';
 

@@ -3,11 +3,12 @@
  * (an MPP credential, or an agent key whose credits pay), paying, proving identity for balance
  * lookups, and its reconciler.
  */
+
+import { PRICES } from '../../src/domain/pricing.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { Services } from '../../src/services.ts';
 import type { PaymentRail } from '../gateway/rail.ts';
 import type { Reconciler } from '../periodic-pass.ts';
-import { PRICES } from '../pricing.ts';
 import { mppChallenge } from './challenge.ts';
 import { createMppx, createStripeClient, type MppConfig } from './config.ts';
 import { mppHeaderOf } from './credential.ts';

@@ -4,7 +4,8 @@
  * credential) has one; otherwise a credential for the campaign price pays directly; otherwise 402
  * PAYMENT_005 says how to buy credits.
  */
-import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
+
+import { PACKS, packOf } from '../../src/domain/credits/packs.ts';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -12,12 +13,12 @@ import {
   requestHash,
   validateIdempotencyKey,
 } from '../../src/pipeline/idempotency.ts';
+import type { OperationResponse } from '../../src/pipeline/operation-io.ts';
 import type { PaidCall } from '../gateway/rail.ts';
 import { payWithCredential } from './charged-call.ts';
 import { type MppCredential, mppHeaderOf, readCredential } from './credential.ts';
 import { identityOfSpt } from './identity.ts';
 import type { MppDeps } from './mpp-deps.ts';
-import { PACKS, packOf } from './packs.ts';
 import { campaignPurchase, packPurchase } from './purchases.ts';
 import { credentialRefused, unknownPack } from './responses.ts';
 import { spendCredit } from './spend-credit.ts';

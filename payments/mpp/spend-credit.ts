@@ -5,14 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
+import { enqueueCampaignRun } from '../../src/domain/campaigns/activate-campaign.ts';
+import { InsufficientCredits, postEntry } from '../../src/domain/credits/ledger.ts';
 import type { AgentPrincipal } from '../../src/domain/principal.ts';
 import { AGENT_SCOPES } from '../../src/domain/principal.ts';
-import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
-import type { StoredResponse } from '../../src/pipeline/idempotency.ts';
+import type { OperationResponse, StoredResponse } from '../../src/pipeline/operation-io.ts';
 import { runHandler } from '../../src/pipeline/run-handler.ts';
-import { enqueueCampaignRun } from '../activate-campaign.ts';
 import type { PaidCall } from '../gateway/rail.ts';
-import { InsufficientCredits, postEntry } from '../ledger/ledger.ts';
 import type { MppDeps } from './mpp-deps.ts';
 
 export function agentPrincipalOf(deps: Pick<MppDeps, 'services'>, identityId: string): AgentPrincipal {

@@ -4,9 +4,9 @@
  */
 import { encodePaymentRequiredHeader } from '@x402/core/http';
 import type { PaymentRequired, PaymentRequirements } from '@x402/core/types';
+import { formatUsdc, type Price, x402Amount } from '../../src/domain/pricing.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { ChallengePart } from '../gateway/rail.ts';
-import { formatUsdc, type Price, x402Amount } from '../pricing.ts';
 import type { X402Config } from './config.ts';
 
 export function paymentRequirements(config: X402Config, price: Price): PaymentRequirements {

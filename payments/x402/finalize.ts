@@ -8,15 +8,12 @@ import type { SettleResponse } from '@x402/core/types';
 import { eq, sql } from 'drizzle-orm';
 import { queryRows } from '../../db/client.ts';
 import { x402Authorizations } from '../../db/schema.ts';
+import { activatePaidCampaign, CampaignGoneError } from '../../src/domain/campaigns/activate-campaign.ts';
+import { formatUsdc } from '../../src/domain/pricing.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import { auditFrom } from '../../src/pipeline/audit.ts';
-import {
-  openStoredResponse,
-  type StoredResponse,
-  sealStoredResponse,
-} from '../../src/pipeline/idempotency.ts';
-import { activatePaidCampaign, CampaignGoneError } from '../activate-campaign.ts';
-import { formatUsdc } from '../pricing.ts';
+import { openStoredResponse, sealStoredResponse } from '../../src/pipeline/idempotency.ts';
+import type { StoredResponse } from '../../src/pipeline/operation-io.ts';
 import type { AuthorizationRow } from './authorization-store.ts';
 import { settledResponse } from './responses.ts';
 import { agentPrincipal, type X402Deps } from './x402-deps.ts';

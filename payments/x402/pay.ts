@@ -6,13 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { getAddress } from 'viem';
+import { upsertIdentity } from '../../src/domain/agents/identities.ts';
+import { x402Amount } from '../../src/domain/pricing.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
-import type { OperationResponse } from '../../src/pipeline/execute-operation.ts';
 import { requestHash, validateIdempotencyKey } from '../../src/pipeline/idempotency.ts';
+import type { OperationResponse } from '../../src/pipeline/operation-io.ts';
 import { runHandler } from '../../src/pipeline/run-handler.ts';
 import type { PaidCall } from '../gateway/rail.ts';
-import { upsertIdentity } from '../identities.ts';
-import { x402Amount } from '../pricing.ts';
 import {
   type AuthorizationRow,
   findByIdempotencyKey,

@@ -5,11 +5,11 @@
 import { encodePaymentResponseHeader } from '@x402/core/http';
 import type { SettleResponse } from '@x402/core/types';
 import type { ApiKeyWithSecret } from '../../src/domain/api-keys/api-key-view.ts';
+import { formatUsdc, type Price } from '../../src/domain/pricing.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
-import type { StoredResponse } from '../../src/pipeline/idempotency.ts';
+import type { StoredResponse } from '../../src/pipeline/operation-io.ts';
 import { NO_STORE } from '../gateway/gateway.ts';
-import { formatUsdc, type Price } from '../pricing.ts';
 import { x402Challenge } from './challenge.ts';
 import type { X402Config } from './config.ts';
 

@@ -6,7 +6,8 @@
 import type { Hex } from 'viem';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
-import { openStoredResponse, type StoredResponse } from '../../src/pipeline/idempotency.ts';
+import { openStoredResponse } from '../../src/pipeline/idempotency.ts';
+import type { StoredResponse } from '../../src/pipeline/operation-io.ts';
 import { type AuthorizationRow, deleteReservation, openPayment, update } from './authorization-store.ts';
 import { abandon, chainVerdict, completePaid, settleAndConclude } from './conclude.ts';
 import { settleRefund } from './refunds.ts';

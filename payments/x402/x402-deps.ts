@@ -3,10 +3,10 @@
  * and a read client of the chain.
  */
 import type { PublicClient } from 'viem';
+import type { KnownIdentities } from '../../src/domain/agents/identities.ts';
 import type { AgentPrincipal } from '../../src/domain/principal.ts';
 import { AGENT_SCOPES } from '../../src/domain/principal.ts';
 import type { Services } from '../../src/services.ts';
-import type { KnownIdentities } from '../identities.ts';
 import type { X402Config } from './config.ts';
 import type { Facilitator } from './facilitator.ts';
 import type { Settler } from './settler.ts';

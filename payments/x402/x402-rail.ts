@@ -2,12 +2,13 @@
  * The x402 rail as the gateway sees it: its part of the 402 challenge, whether a request carries an
  * x402 payment (PAYMENT-SIGNATURE or X-PAYMENT), paying, and the reconciler it runs in the background.
  */
+
+import { KnownIdentities } from '../../src/domain/agents/identities.ts';
+import { PRICES } from '../../src/domain/pricing.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { Services } from '../../src/services.ts';
 import type { PaymentRail } from '../gateway/rail.ts';
-import { KnownIdentities } from '../identities.ts';
 import type { Reconciler } from '../periodic-pass.ts';
-import { PRICES } from '../pricing.ts';
 import { x402Challenge } from './challenge.ts';
 import type { X402Config } from './config.ts';
 import { paymentHeaderOf } from './decode-payment.ts';

@@ -2,7 +2,7 @@
  * Builds the OpenAPI 3.1 document from the operation registry: paths, parameters and bodies from each
  * operation's zod input, envelopes around its zod output, and every error response it can give.
  */
-import { PRICES } from '../../payments/pricing.ts';
+import { PRICES } from '../domain/pricing.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
 import { isMutation, type Operation, pathParams } from '../operations/define-operation.ts';
 import { type JsonSchema, PAGINATION_SCHEMA, toJsonSchema } from '../operations/json-schema.ts';

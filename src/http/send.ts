@@ -2,7 +2,7 @@
  * Writes a pipeline response (status, headers, envelope) to a Node response.
  */
 import type { ServerResponse } from 'node:http';
-import type { OperationResponse } from '../pipeline/execute-operation.ts';
+import type { OperationResponse } from '../pipeline/operation-io.ts';
 
 export function send(res: ServerResponse, response: OperationResponse): void {
   res.statusCode = response.status;

@@ -17,22 +17,12 @@ import {
   type IdempotencyClaim,
   releaseIdempotencyKey,
   requestHash,
-  type StoredResponse,
   validateIdempotencyKey,
 } from './idempotency.ts';
+import type { OperationRequest, OperationResponse } from './operation-io.ts';
 import { enforceRateLimit } from './rate-limit/limits.ts';
 import { runHandler } from './run-handler.ts';
-import { type RawInput, validateInput } from './validate-input.ts';
-
-export interface OperationRequest extends RawInput {
-  requestId: string;
-  ip: string;
-  /** Header lookup by lower-case name. */
-  header: (name: string) => string | undefined;
-}
-
-/** `text`, when set, is `body` already serialized (what the HTTP transport sends). */
-export type OperationResponse = StoredResponse & { text?: string };
+import { validateInput } from './validate-input.ts';
 
 function checkAccess(operation: Operation, principal: Principal): void {
   if (principal.kind === 'anonymous') {

@@ -9,17 +9,12 @@ import type { Db } from '../../db/client.ts';
 import { idempotencyKeys } from '../../db/schema.ts';
 import type { Sealer } from '../crypto/sealer.ts';
 import { ApiError } from '../errors/api-error.ts';
+import type { StoredResponse } from './operation-io.ts';
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._-]{1,255}$/;
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** A claim not completed within this time belongs to a crashed request and may be taken over. */
 export const IDEMPOTENCY_LEASE_MS = 120_000;
-
-export interface StoredResponse {
-  status: number;
-  body: unknown;
-  headers: Record<string, string>;
-}
 
 export interface IdempotencyClaim {
   id: string;

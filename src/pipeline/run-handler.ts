@@ -9,7 +9,7 @@ import type { HandlerResult, Operation, OperationContext } from '../operations/d
 import { isMutation } from '../operations/define-operation.ts';
 import type { Services } from '../services.ts';
 import { writeAudit } from './audit.ts';
-import type { StoredResponse } from './idempotency.ts';
+import type { StoredResponse } from './operation-io.ts';
 
 export interface HandlerRun {
   result: HandlerResult<unknown>;

@@ -6,12 +6,7 @@
 import type { z } from 'zod';
 import { ApiError } from '../errors/api-error.ts';
 import type { Operation } from '../operations/define-operation.ts';
-
-export interface RawInput {
-  params: Record<string, string>;
-  query: Record<string, unknown>;
-  body: unknown;
-}
+import type { RawInput } from './operation-io.ts';
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues

@@ -3,10 +3,11 @@
  * test can move forward (rate-limit windows, expiry, idempotency retention).
  */
 import { bootstrap } from '../../src/bootstrap.ts';
+import { composeServices } from '../../src/compose.ts';
 import { type Env, parseEnv } from '../../src/env.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningServer, startServer } from '../../src/server.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import type { Services } from '../../src/services.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export interface TestServer {
@@ -34,7 +35,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
   const database = await createTestDatabase();
   const boot = await bootstrap(database.db, { ownerEmail: env.IRIS_OWNER_EMAIL });
   if (!boot.firstKey?.raw) throw new Error('bootstrap did not create a key');
-  const services = await createServices(env, database, createLogger(env.LOG_LEVEL));
+  const services = await composeServices(env, database, createLogger(env.LOG_LEVEL));
   let offsetMs = 0;
   let pausedAt: number | undefined;
   services.clock = () => new Date((pausedAt ?? Date.now()) + offsetMs);

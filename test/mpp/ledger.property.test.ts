@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentIdentities, creditAccounts } from '../../db/schema.ts';
-import { InsufficientCredits, postEntry } from '../../payments/ledger/ledger.ts';
+import { InsufficientCredits, postEntry } from '../../src/domain/credits/ledger.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 
 let database: TestDatabase;

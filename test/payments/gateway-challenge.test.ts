@@ -42,14 +42,14 @@ describe('payment gateway challenge', () => {
       validUntilMs: expiresAt,
     }));
 
-    const onlyLasting = createPaymentGateway([lasting.value]);
+    const onlyLasting = createPaymentGateway([lasting.value], operations);
     const first = await onlyLasting.paymentRequired(create);
     expect(await onlyLasting.paymentRequired(create)).toBe(first);
     expect(lasting.asked).toBe(1);
     expect(first.message).toBe('payment required: $2.25 USDC (x402)');
     expect(first.headers).toEqual({ 'Cache-Control': 'no-store', 'PAYMENT-REQUIRED': 'x' });
 
-    const both = createPaymentGateway([lasting.value, expiring.value]);
+    const both = createPaymentGateway([lasting.value, expiring.value], operations);
     const fresh = await both.paymentRequired(create);
     expect(await both.paymentRequired(create)).toBe(fresh);
     expect(expiring.asked).toBe(1);
@@ -57,7 +57,7 @@ describe('payment gateway challenge', () => {
 
     // Within a minute of its expiry the part is no longer handed out: the challenge is rebuilt.
     expiresAt = Date.now() + 30_000;
-    const nearly = createPaymentGateway([expiring.value]);
+    const nearly = createPaymentGateway([expiring.value], operations);
     const a = await nearly.paymentRequired(create);
     const b = await nearly.paymentRequired(create);
     expect(b).not.toBe(a);
@@ -66,7 +66,7 @@ describe('payment gateway challenge', () => {
 
   it('keeps other codes and messages apart from the default challenge', async () => {
     const lasting = rail('x402', () => ({ headers: {}, body: {}, offer: 'x402' }));
-    const gateway = createPaymentGateway([lasting.value]);
+    const gateway = createPaymentGateway([lasting.value], operations);
     const required = await gateway.paymentRequired(create);
     const noCredit = await gateway.paymentRequired(create, 'PAYMENT_005', 'no credits left');
     expect(noCredit).not.toBe(required);

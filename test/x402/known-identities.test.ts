@@ -3,7 +3,7 @@
  * its bound by forgetting the oldest (a forgotten payer just costs the upsert again).
  */
 import { describe, expect, it } from 'vitest';
-import { KnownIdentities } from '../../payments/identities.ts';
+import { KnownIdentities } from '../../src/domain/agents/identities.ts';
 
 describe('KnownIdentities', () => {
   it('remembers identities per kind and keys per identity, within its bound', () => {

@@ -16,9 +16,9 @@ import {
   payments,
   x402Authorizations,
 } from '../../db/schema.ts';
-import { CampaignGoneError } from '../../payments/activate-campaign.ts';
 import { finalize } from '../../payments/x402/finalize.ts';
 import type { X402Rail } from '../../payments/x402/x402-rail.ts';
+import { CampaignGoneError } from '../../src/domain/campaigns/activate-campaign.ts';
 import { campaignsCreate } from '../../src/operations/campaigns/create.ts';
 import { api } from '../helpers/api.ts';
 import {

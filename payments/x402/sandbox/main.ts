@@ -3,11 +3,11 @@
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { openMigratedDatabase } from '../../../src/boot.ts';
 import { bootstrap } from '../../../src/bootstrap.ts';
+import { composeServices } from '../../../src/compose.ts';
+import { formatUsdc, priceOf, x402Amount } from '../../../src/domain/pricing.ts';
 import { EnvError, parseEnv } from '../../../src/env.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { startServer } from '../../../src/server.ts';
-import { createServices } from '../../../src/services.ts';
-import { formatUsdc, priceOf, x402Amount } from '../../pricing.ts';
 import { type LocalChain, newPayer, startLocalChain } from '../chain/local-chain.ts';
 
 /** 100 USDC (6 decimals): enough for 44 campaigns at $2.25. */
@@ -49,7 +49,7 @@ async function main(chain: LocalChain): Promise<void> {
     ownerEmail: env.IRIS_OWNER_EMAIL,
     bootstrapApiKey: env.IRIS_BOOTSTRAP_API_KEY,
   });
-  const services = await createServices(env, database, logger);
+  const services = await composeServices(env, database, logger);
   const server = await startServer(services, env.PORT, env.HOST);
 
   const adminKey =

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { balanceOf } from '../../../payments/ledger/ledger.ts';
+import { balanceOf } from '../../domain/credits/ledger.ts';
 import { agentIdentityOf } from '../../domain/principal.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';

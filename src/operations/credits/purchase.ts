@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { postEntry } from '../../../payments/ledger/ledger.ts';
-import { PACKS, packOf } from '../../../payments/mpp/packs.ts';
+import { postEntry } from '../../domain/credits/ledger.ts';
+import { PACKS, packOf } from '../../domain/credits/packs.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
 import { identityOrRefuse } from './balance.ts';

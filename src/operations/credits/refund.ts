@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { creditEntries, paymentRefunds, payments, users } from '../../../db/schema.ts';
-import { InsufficientCredits, postEntry } from '../../../payments/ledger/ledger.ts';
 import { userIdOf } from '../../domain/api-keys/owned-key.ts';
+import { InsufficientCredits, postEntry } from '../../domain/credits/ledger.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
 

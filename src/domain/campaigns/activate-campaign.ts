@@ -4,12 +4,12 @@
  * identity gets its API key with its first payment. Runs inside the caller's transaction.
  */
 import { type SQL, sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client.ts';
-import { rowOf } from '../db/row-of.ts';
-import { campaigns, jobs, payments } from '../db/schema.ts';
-import type { ApiKeyWithSecret } from '../src/domain/api-keys/api-key-view.ts';
-import { type Campaign, toCampaign } from '../src/domain/campaigns/campaign-view.ts';
-import { issueAgentKey } from './identities.ts';
+import { type Db, queryRows } from '../../../db/client.ts';
+import { rowOf } from '../../../db/row-of.ts';
+import { campaigns, jobs, payments } from '../../../db/schema.ts';
+import { issueAgentKey } from '../agents/identities.ts';
+import type { ApiKeyWithSecret } from '../api-keys/api-key-view.ts';
+import { type Campaign, toCampaign } from './campaign-view.ts';
 
 /** The pending campaign is gone: the payment cannot buy it any more and must be refunded. */
 export class CampaignGoneError extends Error {}

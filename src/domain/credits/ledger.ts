@@ -5,8 +5,8 @@
  * A posted reference is never applied twice: posting it again returns the first entry.
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../../db/client.ts';
-import { creditAccounts, creditEntries } from '../../db/schema.ts';
+import { type Db, queryRows } from '../../../db/client.ts';
+import { creditAccounts, creditEntries } from '../../../db/schema.ts';
 
 export type EntryKind = 'purchase' | 'debit' | 'refund' | 'reversal' | 'adjustment';
 export type CreditEntry = typeof creditEntries.$inferSelect;

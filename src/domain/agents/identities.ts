@@ -3,11 +3,11 @@
  * signature; for MPP, what the server verified). An identity's first payment issues it one API key
  * that can read and operate its own campaigns and nothing else.
  */
-import type { Db } from '../db/client.ts';
-import { agentIdentities, apiKeys } from '../db/schema.ts';
-import { type ApiKeyWithSecret, toApiKeyView } from '../src/domain/api-keys/api-key-view.ts';
-import { generateApiKey } from '../src/domain/api-keys/key-material.ts';
-import { AGENT_SCOPES } from '../src/domain/principal.ts';
+import type { Db } from '../../../db/client.ts';
+import { agentIdentities, apiKeys } from '../../../db/schema.ts';
+import { type ApiKeyWithSecret, toApiKeyView } from '../api-keys/api-key-view.ts';
+import { generateApiKey } from '../api-keys/key-material.ts';
+import { AGENT_SCOPES } from '../principal.ts';
 
 export type IdentityKind = 'wallet' | 'mpp';
 

@@ -1,0 +1,115 @@
+/**
+ * The composition root: the one module that builds the service container, choosing the adapters (rate-limit
+ * store, encryption key, payment rails) from the configuration. It alone imports both src and the layers
+ * above it (payments/); everything else depends on the types of src/services.ts.
+ */
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { users } from '../db/schema.ts';
+import { createPaymentGateway } from '../payments/gateway/gateway.ts';
+import type { PaymentRail } from '../payments/gateway/rail.ts';
+import { resolveEncryptionKey } from './crypto/encryption-key.ts';
+import { createSealer } from './crypto/sealer.ts';
+import { type Env, publicUrlOf } from './env.ts';
+import { errorFields, type Logger } from './logger.ts';
+import { operations } from './operations/registry.ts';
+import { sweepExpiredIdempotencyKeys } from './pipeline/idempotency.ts';
+import { createKeyCache, KEY_CHANGE_CHANNEL } from './pipeline/key-cache.ts';
+import { createMemoryRateLimitStore } from './pipeline/rate-limit/memory-store.ts';
+import { createPostgresRateLimitStore } from './pipeline/rate-limit/postgres-store.ts';
+import type { Services } from './services.ts';
+
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+export async function composeServices(env: Env, database: Database, logger: Logger): Promise<Services> {
+  const rateLimits =
+    env.RATE_LIMIT_STORE === 'postgres'
+      ? createPostgresRateLimitStore(database.db)
+      : createMemoryRateLimitStore();
+  if (env.DATABASE_URL && !env.IRIS_ENCRYPTION_KEY) {
+    logger.warn(
+      'IRIS_ENCRYPTION_KEY is unset: the key is kept in IRIS_DATA_DIR; every process sharing this database needs the same key',
+    );
+  }
+  const sealer = createSealer(resolveEncryptionKey(env.IRIS_ENCRYPTION_KEY, env.IRIS_DATA_DIR));
+  const [system] = await database.db
+    .select({ id: users.id })
+    .from(users)
+    .where(eq(users.kind, 'system'))
+    .limit(1);
+  if (!system) throw new Error('no system user: run the bootstrap before building services');
+  const keyCache = createKeyCache();
+  const unlisten = await database
+    .listen(
+      KEY_CHANGE_CHANNEL,
+      (keyId) => keyCache.invalidate(keyId),
+      () => keyCache.clear(),
+    )
+    .catch((error: unknown) => {
+      logger.warn('no api_keys change feed: key lookups will not be cached', errorFields(error));
+      keyCache.disable();
+      return async () => {};
+    });
+  let sweeping: Promise<unknown> | undefined;
+  const sweep = setInterval(() => {
+    sweeping = sweepExpiredIdempotencyKeys(database.db, services.clock()).catch((error: unknown) =>
+      logger.error('idempotency sweep failed', errorFields(error)),
+    );
+  }, SWEEP_EVERY_MS);
+  sweep.unref();
+  const services: Services = {
+    env,
+    database,
+    db: database.db,
+    logger,
+    rateLimits,
+    keyCache,
+    sealer,
+    clock: () => new Date(),
+    systemUserId: system.id,
+    onClose: [
+      async () => {
+        clearInterval(sweep);
+        await sweeping;
+        await unlisten();
+      },
+    ],
+  };
+  const publicUrl = publicUrlOf(env);
+  const rails: PaymentRail[] = [];
+  // A rail's modules are loaded only when it is configured: they pull in viem, mppx and stripe, thousands
+  // of modules that a server without payments would load for nothing at every start.
+  if (env.X402_PAY_TO) {
+    const [{ x402ConfigFrom }, { createX402Rail }] = await Promise.all([
+      import('../payments/x402/config.ts'),
+      import('../payments/x402/x402-rail.ts'),
+    ]);
+    const x402 = x402ConfigFrom(env);
+    if (x402) rails.push(createX402Rail(x402, services, operations, publicUrl));
+  }
+  if (env.MPP_SECRET_KEY) {
+    const [{ mppConfigFrom }, { createMppRail }, { stripeCardRefunds }] = await Promise.all([
+      import('../payments/mpp/config.ts'),
+      import('../payments/mpp/mpp-rail.ts'),
+      import('../payments/mpp/card-refunds.ts'),
+    ]);
+    const mpp = mppConfigFrom(env, publicUrl);
+    if (mpp) {
+      const rail = createMppRail(mpp, services, operations, publicUrl);
+      rails.push(rail);
+      services.cardRefunds = stripeCardRefunds(rail.deps.stripe);
+    }
+  }
+  if (rails.length > 0) {
+    const gateway = createPaymentGateway(rails, operations);
+    services.payments = gateway;
+    services.onClose.unshift(() => gateway.close());
+  }
+  return services;
+}
+
+export async function closeServices(services: Services): Promise<void> {
+  for (const hook of services.onClose) await hook();
+  await services.rateLimits.close();
+  await services.database.close();
+}
