@@ -1,10 +1,9 @@
 /**
  * Tables of the payment rails: agent identities, x402 authorizations (one row per EIP-3009
- * authorization, claimed under a unique constraint), the append-only payments ledger, refunds owed,
- * and the job outbox that paid campaigns are enqueued into.
+ * authorization, claimed under a unique constraint), the append-only payments ledger and refunds owed.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 
 export const agentIdentities = pgTable(
@@ -107,21 +106,4 @@ export const paymentRefunds = pgTable(
     sentAt: ts('sent_at'),
   },
   (t) => [uniqueIndex('payment_refunds_payment_key').on(t.paymentId)],
-);
-
-export const jobs = pgTable(
-  'jobs',
-  {
-    id: uuid('id').primaryKey().defaultRandom(),
-    kind: text('kind').notNull(),
-    payload: jsonb('payload').notNull(),
-    /** queued, running, done, failed. */
-    state: text('state').notNull().default('queued'),
-    attempts: integer('attempts').notNull().default(0),
-    runAt: ts('run_at').notNull().defaultNow(),
-    /** Makes enqueueing idempotent: one job per cause. */
-    dedupeKey: text('dedupe_key').notNull(),
-    createdAt: ts('created_at').notNull().defaultNow(),
-  },
-  (t) => [uniqueIndex('jobs_dedupe_key').on(t.dedupeKey), index('jobs_state_run_idx').on(t.state, t.runAt)],
 );

@@ -18,9 +18,6 @@ import {
 import { ts } from './columns.ts';
 import { agentIdentities } from './schema-payments.ts';
 
-export * from './schema-credits.ts';
-export * from './schema-payments.ts';
-
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
   email: text('email').notNull().unique(),

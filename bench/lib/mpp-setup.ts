@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { Mppx, stripe } from 'mppx/client';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { type LocalChain, startLocalChain } from '../../payments/x402/chain/local-chain.ts';
 import { type StripeServer, startStripeServer } from '../../test/helpers/stripe-server.ts';
+import { type LocalChain, startLocalChain } from '../../tools/chain/local-chain.ts';
 import { PACK_CREDITS } from './config.ts';
 
 export interface MppSetup {

@@ -4,7 +4,7 @@
  * once, counting handler runs (database rows, handler counter) and transfers (payTo balance delta).
  */
 import type { Address } from 'viem';
-import type { LocalChain, Payer } from '../../payments/x402/chain/local-chain.ts';
+import type { LocalChain, Payer } from '../../tools/chain/local-chain.ts';
 import { probeAddress } from './challenge.ts';
 import { Stats } from './protocol.ts';
 import { fetchOffer, type Offer, paidCreate, signPayment } from './x402-client.ts';

@@ -7,7 +7,7 @@ import { decodePaymentRequiredHeader } from '@x402/core/http';
 import type { PaymentRequired, PaymentRequirements } from '@x402/core/types';
 import type { Address, Hex } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
-import { USDC_DOMAIN } from '../../payments/x402/chain/local-chain.ts';
+import { USDC_DOMAIN } from '../../tools/chain/local-chain.ts';
 import { CHALLENGE_BODY, CHALLENGE_PATH } from './challenge.ts';
 
 export interface Offer {

@@ -4,12 +4,7 @@
  */
 import type { Address, Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import {
-  type LocalChain,
-  newPayer,
-  type Payer,
-  startLocalChain,
-} from '../../payments/x402/chain/local-chain.ts';
+import { type LocalChain, newPayer, type Payer, startLocalChain } from '../../tools/chain/local-chain.ts';
 import {
   type CapturedResponse,
   captureChallenge,

@@ -16,8 +16,8 @@ import express, { type Request, type Response } from 'express';
 import { createWalletClient, getAddress, type Hex, http, nonceManager, publicActions } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { campaigns, users } from '../../db/schema.ts';
-import { BASE_USDC, localBaseChain, USDC_DOMAIN } from '../../payments/x402/chain/local-chain.ts';
 import { toCampaign } from '../../src/domain/campaigns/campaign-view.ts';
+import { BASE_USDC, localBaseChain, USDC_DOMAIN } from '../../tools/chain/local-chain.ts';
 import { announce, failStartup, stopOnSignal } from '../lib/protocol.ts';
 import { openBenchDatabase } from '../lib/seed.ts';
 

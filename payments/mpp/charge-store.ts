@@ -5,7 +5,7 @@
  */
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { mppCharges } from '../../db/schema.ts';
+import { mppCharges } from '../../db/schema-credits.ts';
 
 export type ChargeRow = typeof mppCharges.$inferSelect;
 

@@ -5,7 +5,8 @@
  */
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { agentIdentities, identityCredentials } from '../../db/schema.ts';
+import { identityCredentials } from '../../db/schema-credits.ts';
+import { agentIdentities } from '../../db/schema-payments.ts';
 import { upsertIdentity } from '../../src/domain/agents/identities.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { x402Authorizations } from '../../db/schema.ts';
+import { x402Authorizations } from '../../db/schema-payments.ts';
 import type { Sealer } from '../../src/crypto/sealer.ts';
 import type { ExactEvmPayload } from './decode-payment.ts';
 

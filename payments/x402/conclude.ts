@@ -6,7 +6,8 @@
 import type { SettleResponse } from '@x402/core/types';
 import { and, eq } from 'drizzle-orm';
 import type { Address, Hex } from 'viem';
-import { campaigns, x402Authorizations } from '../../db/schema.ts';
+import { campaigns } from '../../db/schema.ts';
+import { x402Authorizations } from '../../db/schema-payments.ts';
 import { CampaignGoneError } from '../../src/domain/campaigns/activate-campaign.ts';
 import { toCampaign } from '../../src/domain/campaigns/campaign-view.ts';
 import { formatUsdc, priceOf } from '../../src/domain/pricing.ts';

@@ -7,7 +7,7 @@
 import type { SettleResponse } from '@x402/core/types';
 import { eq, sql } from 'drizzle-orm';
 import { queryRows } from '../../db/client.ts';
-import { x402Authorizations } from '../../db/schema.ts';
+import { x402Authorizations } from '../../db/schema-payments.ts';
 import { activatePaidCampaign, CampaignGoneError } from '../../src/domain/campaigns/activate-campaign.ts';
 import { formatUsdc } from '../../src/domain/pricing.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';

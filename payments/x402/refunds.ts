@@ -5,7 +5,8 @@
  */
 import { and, eq } from 'drizzle-orm';
 import type { Hex } from 'viem';
-import { campaigns, paymentRefunds, payments, x402Authorizations } from '../../db/schema.ts';
+import { campaigns } from '../../db/schema.ts';
+import { paymentRefunds, payments, x402Authorizations } from '../../db/schema-payments.ts';
 import { eip3009Abi } from './eip3009.ts';
 import type { X402Deps } from './x402-deps.ts';
 

@@ -1,10 +1,9 @@
 /**
- * Waiting for a settlement's receipt. viem's waitForTransactionReceipt looks once, then again on each
- * new block it sees at the client's polling interval (1 s for iris's settings until now): a receipt
- * the node had not indexed at the first look (anvil now and then needs a millisecond or two after the
- * send) cost a paid call a whole second, and on a real chain the answer came up to an interval after
- * the block. This asks at once, then after pauses growing from 2 ms to 200 ms, then every `maxPollMs`,
- * until the deadline. A node that fails to answer is asked again, like one that does not know the
+ * Waiting for a settlement's receipt. viem's waitForTransactionReceipt looks again only on each new
+ * block it sees at the client's polling interval, so a receipt the node has not indexed at the first
+ * look (a node may need a millisecond or two after the send) costs a paid call a whole interval. This
+ * asks at once, then after pauses growing from 2 ms to 200 ms, then every `maxPollMs`, until the
+ * deadline. A node that fails to answer is asked again, like one that does not know the
  * transaction yet: only the deadline ends the wait (the caller then treats the settlement as pending).
  */
 import {

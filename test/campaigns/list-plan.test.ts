@@ -7,7 +7,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/client.ts';
-import { agentIdentities, campaigns, users } from '../../db/schema.ts';
+import { campaigns, users } from '../../db/schema.ts';
+import { agentIdentities } from '../../db/schema-payments.ts';
 import type { Principal } from '../../src/domain/principal.ts';
 import { campaignsPageQuery } from '../../src/operations/campaigns/list.ts';
 import type { ApiKeyRecord } from '../../src/pipeline/key-cache.ts';

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Address, type Hex, hashDomain, parseEventLogs, parseSignature, toHex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fiatTokenAbi } from '../../payments/x402/chain/fiat-token-artifact.ts';
+import { fiatTokenAbi } from '../../tools/chain/fiat-token-artifact.ts';
 import {
   BASE_USDC,
   type LocalChain,
@@ -11,7 +11,7 @@ import {
   newPayer,
   startLocalChain,
   USDC_DOMAIN,
-} from '../../payments/x402/chain/local-chain.ts';
+} from '../../tools/chain/local-chain.ts';
 
 const transferWithAuthorizationTypes = {
   TransferWithAuthorization: [

@@ -10,7 +10,7 @@ import { registerExactEvmScheme } from '@x402/evm/exact/facilitator';
 import express from 'express';
 import { createPublicClient, createWalletClient, type Hex, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import type { LocalChain } from '../../payments/x402/chain/local-chain.ts';
+import type { LocalChain } from '../../tools/chain/local-chain.ts';
 
 export interface FacilitatorServer {
   url: string;

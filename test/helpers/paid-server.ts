@@ -16,7 +16,7 @@ import {
   type Payer,
   startLocalChain,
   USDC_DOMAIN,
-} from '../../payments/x402/chain/local-chain.ts';
+} from '../../tools/chain/local-chain.ts';
 import { startTestServer, type TestServer } from './test-server.ts';
 
 export const PRICE_ATOMIC = 2_250_000n;

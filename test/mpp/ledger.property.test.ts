@@ -7,7 +7,8 @@
 import { eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentIdentities, creditAccounts } from '../../db/schema.ts';
+import { creditAccounts } from '../../db/schema-credits.ts';
+import { agentIdentities } from '../../db/schema-payments.ts';
 import { InsufficientCredits, postEntry } from '../../src/domain/credits/ledger.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 

@@ -6,7 +6,8 @@
 import { count, eq, inArray } from 'drizzle-orm';
 import { createWalletClient, http } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaigns, payments, x402Authorizations } from '../../db/schema.ts';
+import { campaigns } from '../../db/schema.ts';
+import { payments, x402Authorizations } from '../../db/schema-payments.ts';
 import { api } from '../helpers/api.ts';
 import {
   type PaidServer,

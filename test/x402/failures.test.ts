@@ -9,7 +9,8 @@ import { count } from 'drizzle-orm';
 import type { Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaigns, x402Authorizations } from '../../db/schema.ts';
+import { campaigns } from '../../db/schema.ts';
+import { x402Authorizations } from '../../db/schema-payments.ts';
 import { api } from '../helpers/api.ts';
 import {
   type AuthorizationFields,

@@ -5,7 +5,9 @@
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from '@x402/core/http';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaigns, jobs, payments } from '../../db/schema.ts';
+import { campaigns } from '../../db/schema.ts';
+import { jobs } from '../../db/schema-jobs.ts';
+import { payments } from '../../db/schema-payments.ts';
 import { api } from '../helpers/api.ts';
 import {
   type PaidServer,

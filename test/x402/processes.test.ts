@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type LocalChain, newPayer, startLocalChain } from '../../payments/x402/chain/local-chain.ts';
+import { type LocalChain, newPayer, startLocalChain } from '../../tools/chain/local-chain.ts';
 import { api } from '../helpers/api.ts';
 import { PRICE_ATOMIC, signAuthorization, v1Header } from '../helpers/paid-server.ts';
 import { type ServerProcess, spawnServer } from '../helpers/spawn-server.ts';

@@ -7,7 +7,7 @@ import { count } from 'drizzle-orm';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaigns } from '../../db/schema.ts';
-import { type LocalChain, newPayer, startLocalChain } from '../../payments/x402/chain/local-chain.ts';
+import { type LocalChain, newPayer, startLocalChain } from '../../tools/chain/local-chain.ts';
 import { api } from '../helpers/api.ts';
 import { type FacilitatorServer, startFacilitatorServer } from '../helpers/facilitator-server.ts';
 import { PRICE_ATOMIC, signAuthorization, v1Header } from '../helpers/paid-server.ts';

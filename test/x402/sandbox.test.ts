@@ -34,7 +34,7 @@ function match(text: string, pattern: RegExp): string {
 }
 
 it('prints a command that pays for a campaign, and stops anvil with iris on SIGTERM', async () => {
-  const child = runTsx('payments/x402/sandbox/main.ts', [], { PORT: '0', LOG_LEVEL: 'error' });
+  const child = runTsx('tools/sandbox/main.ts', [], { PORT: '0', LOG_LEVEL: 'error' });
   sandbox = child;
   let out = '';
   let err = '';
@@ -69,7 +69,7 @@ it('prints a command that pays for a campaign, and stops anvil with iris on SIGT
   expect(command, out).not.toBeNull();
   const [, commandUrl = '', payerKey = '', script = ''] = command ?? [];
   expect(commandUrl).toBe(irisUrl);
-  expect(script).toBe('payments/x402/sandbox/pay-example.ts');
+  expect(script).toBe('tools/sandbox/pay-example.ts');
   const paid = await runToEnd(script, [], { IRIS_URL: commandUrl, PAYER_PRIVATE_KEY: payerKey });
   expect(paid.code, `${paid.stdout}\n${paid.stderr}`).toBe(0);
   expect(paid.stdout).toContain('status 201');

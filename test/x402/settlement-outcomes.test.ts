@@ -7,15 +7,9 @@
 import { decodePaymentResponseHeader } from '@x402/core/http';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  apiKeys,
-  auditLog,
-  campaigns,
-  jobs,
-  paymentRefunds,
-  payments,
-  x402Authorizations,
-} from '../../db/schema.ts';
+import { apiKeys, auditLog, campaigns } from '../../db/schema.ts';
+import { jobs } from '../../db/schema-jobs.ts';
+import { paymentRefunds, payments, x402Authorizations } from '../../db/schema-payments.ts';
 import { finalize } from '../../payments/x402/finalize.ts';
 import type { X402Rail } from '../../payments/x402/x402-rail.ts';
 import { CampaignGoneError } from '../../src/domain/campaigns/activate-campaign.ts';

@@ -11,8 +11,8 @@ import {
   WaitForTransactionReceiptTimeoutError,
 } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalChain, startLocalChain } from '../../payments/x402/chain/local-chain.ts';
 import { waitForReceipt } from '../../payments/x402/wait-for-receipt.ts';
+import { type LocalChain, startLocalChain } from '../../tools/chain/local-chain.ts';
 
 let chain: LocalChain;
 beforeAll(async () => {

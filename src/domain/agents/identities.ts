@@ -4,7 +4,8 @@
  * that can read and operate its own campaigns and nothing else.
  */
 import type { Db } from '../../../db/client.ts';
-import { agentIdentities, apiKeys } from '../../../db/schema.ts';
+import { apiKeys } from '../../../db/schema.ts';
+import { agentIdentities } from '../../../db/schema-payments.ts';
 import { type ApiKeyWithSecret, toApiKeyView } from '../api-keys/api-key-view.ts';
 import { generateApiKey } from '../api-keys/key-material.ts';
 import { AGENT_SCOPES } from '../principal.ts';

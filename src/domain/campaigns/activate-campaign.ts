@@ -6,7 +6,9 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../../db/client.ts';
 import { rowOf } from '../../../db/row-of.ts';
-import { campaigns, jobs, payments } from '../../../db/schema.ts';
+import { campaigns } from '../../../db/schema.ts';
+import { jobs } from '../../../db/schema-jobs.ts';
+import { payments } from '../../../db/schema-payments.ts';
 import { issueAgentKey } from '../agents/identities.ts';
 import type { ApiKeyWithSecret } from '../api-keys/api-key-view.ts';
 import { type Campaign, toCampaign } from './campaign-view.ts';

@@ -6,7 +6,7 @@
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../../db/client.ts';
-import { creditAccounts, creditEntries } from '../../../db/schema.ts';
+import { creditAccounts, creditEntries } from '../../../db/schema-credits.ts';
 
 export type EntryKind = 'purchase' | 'debit' | 'refund' | 'reversal' | 'adjustment';
 export type CreditEntry = typeof creditEntries.$inferSelect;

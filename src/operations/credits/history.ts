@@ -1,6 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { creditEntries } from '../../../db/schema.ts';
+import { creditEntries } from '../../../db/schema-credits.ts';
 import { afterCursor, PaginationInput, pageOf } from '../../domain/pagination.ts';
 import { Timestamp } from '../../domain/timestamps.ts';
 import { defineOperation } from '../define-operation.ts';

@@ -1,6 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { creditEntries, paymentRefunds, payments, users } from '../../../db/schema.ts';
+import { users } from '../../../db/schema.ts';
+import { creditEntries } from '../../../db/schema-credits.ts';
+import { paymentRefunds, payments } from '../../../db/schema-payments.ts';
 import { userIdOf } from '../../domain/api-keys/owned-key.ts';
 import { InsufficientCredits, postEntry } from '../../domain/credits/ledger.ts';
 import { ApiError } from '../../errors/api-error.ts';

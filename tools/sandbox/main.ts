@@ -1,13 +1,13 @@
 // `npm run sandbox`: a throwaway Base chain on anvil (Multicall3, Circle's USDC at the Base address, chain id 8453)
 // with a funded demo payer, and an iris server in this process taking x402 payments on it.
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { openMigratedDatabase } from '../../../src/boot.ts';
-import { bootstrap } from '../../../src/bootstrap.ts';
-import { composeServices } from '../../../src/compose.ts';
-import { formatUsdc, priceOf, x402Amount } from '../../../src/domain/pricing.ts';
-import { EnvError, parseEnv } from '../../../src/env.ts';
-import { createLogger } from '../../../src/logger.ts';
-import { startServer } from '../../../src/server.ts';
+import { openMigratedDatabase } from '../../src/boot.ts';
+import { bootstrap } from '../../src/bootstrap.ts';
+import { composeServices } from '../../src/compose.ts';
+import { formatUsdc, priceOf, x402Amount } from '../../src/domain/pricing.ts';
+import { EnvError, parseEnv } from '../../src/env.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startServer } from '../../src/server.ts';
 import { type LocalChain, newPayer, startLocalChain } from '../chain/local-chain.ts';
 
 /** 100 USDC (6 decimals): enough for 44 campaigns at $2.25. */
@@ -74,7 +74,7 @@ async function main(chain: LocalChain): Promise<void> {
       '',
       `Pay $${price} USDC for a campaign with @x402/fetch, from another terminal in this directory:`,
       '',
-      `  IRIS_URL=${server.url} PAYER_PRIVATE_KEY=${payer.privateKey} npx tsx payments/x402/sandbox/pay-example.ts`,
+      `  IRIS_URL=${server.url} PAYER_PRIVATE_KEY=${payer.privateKey} npx tsx tools/sandbox/pay-example.ts`,
       '',
       `iris listening on ${server.url} (database: ${database.kind})`,
       'Ctrl-C stops iris and anvil; the chain is gone with them.',

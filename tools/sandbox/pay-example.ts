@@ -1,7 +1,7 @@
 // Buys one campaign from iris with the stock x402 client (@x402/fetch), as an agent would: the first POST is
 // answered 402 with the price, the client signs a USDC transfer authorization (EIP-3009) and sends it again.
 //
-//   IRIS_URL=http://127.0.0.1:3000 PAYER_PRIVATE_KEY=0x… npx tsx payments/x402/sandbox/pay-example.ts
+//   IRIS_URL=http://127.0.0.1:3000 PAYER_PRIVATE_KEY=0x… npx tsx tools/sandbox/pay-example.ts
 //
 // `npm run sandbox` prints this command with a funded key. Signing needs no RPC: only the server touches the chain.
 import { toClientEvmSigner } from '@x402/evm';
