@@ -6,7 +6,6 @@
  * progress tokens — goes to the SDK's Server. test/mcp/direct-call.test.ts holds both paths to the same answers.
  */
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { HttpAnswer } from './json-transport.ts';
 import { callTool, type McpServerOptions, type ToolCaller, type ToolCallParams } from './mcp-server.ts';
 import type { ToolCatalog } from './tool-catalog.ts';
 import { serializeResult } from './tool-result.ts';
@@ -17,6 +16,14 @@ const PARAM_KEYS = new Set(['name', 'arguments', '_meta']);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** An HTTP answer: status, headers, a JSON body and, when built with it, the body's text. */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  text?: string;
 }
 
 export interface PlainToolCall {
@@ -48,7 +55,7 @@ export function plainToolCall(body: unknown): PlainToolCall | undefined {
   };
 }
 
-/** The HTTP answer the SDK's Server and the JSON transport would give for `call`. */
+/** The HTTP answer the SDK's Server and transport (JSON response mode) would give for `call`. */
 export async function answerToolCall(
   catalog: ToolCatalog,
   caller: ToolCaller,

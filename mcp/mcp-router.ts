@@ -1,28 +1,29 @@
 /**
- * The remote MCP endpoint: POST /mcp speaks Streamable HTTP in stateless mode with JSON responses — a
- * fresh MCP server and transport per request (a stateless transport is never reused), answering from
- * the tool catalog built once here; a lone plain tools/call is answered directly (direct-call.ts). With
- * MCP_TRANSPORT=sdk, the SDK's StreamableHTTPServerTransport answers instead, streaming SSE. GET and DELETE get 405 (no sessions, no server-initiated stream).
+ * The remote MCP endpoint, an express Router for POST /mcp: Streamable HTTP, stateless, JSON answers.
+ * The SDK's StreamableHTTPServerTransport (a new one and a new server per request: a stateless transport
+ * serves one) answers everything, except the common request, a POST holding one plain tools/call, which
+ * is answered directly (direct-call.ts: same answer, a third of the cost). Before either runs, the HTTP
+ * gate turns a missing or bad key into a real 401. GET and DELETE get 405 (no sessions, no stream).
  */
-
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { clientIp } from '../src/http/client-ip.ts';
-import { readJsonBody } from '../src/http/middleware/json-body.ts';
+import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
+import {
+  type JSONRPCMessage,
+  JSONRPCMessageSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/sdk/types.js';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { bodyError, jsonBody } from '../src/http/middleware/json-body.ts';
 import { requestIdOf } from '../src/http/middleware/request-id.ts';
-import { pathOf } from '../src/http/request-target.ts';
-import type { Next } from '../src/http/router.ts';
 import { send } from '../src/http/send.ts';
 import { errorFields } from '../src/logger.ts';
 import type { Operation } from '../src/operations/define-operation.ts';
 import type { OperationResponse } from '../src/pipeline/operation-io.ts';
 import type { Services } from '../src/services.ts';
 import { allowedHostsFrom, hostnameOf } from './allowed-hosts.ts';
-import { answerToolCall, plainToolCall } from './direct-call.ts';
-import { gateMcpRequest, jsonRpcRejection, passesUnchecked, singleId } from './http-gate.ts';
-import { framePost, type HttpAnswer, JsonResponseTransport } from './json-transport.ts';
-import { createIrisMcpServer, type McpServerOptions, type ToolCaller } from './mcp-server.ts';
+import { answerToolCall, type HttpAnswer, plainToolCall } from './direct-call.ts';
+import { type GateRequest, gateMcpRequest, jsonRpcRejection, passesUnchecked } from './http-gate.ts';
+import { createIrisMcpServer, type McpServerOptions } from './mcp-server.ts';
 import { pipelineCaller } from './pipeline-caller.ts';
 import { createToolCatalog } from './tool-catalog.ts';
 
@@ -33,29 +34,45 @@ export interface McpRouterOptions extends McpServerOptions {
   path?: string;
   /** Overrides MCP_ALLOWED_HOSTS (comma-separated; `*` for any host). */
   allowedHosts?: string;
-  /** Overrides MCP_TRANSPORT. */
-  transport?: 'json' | 'sdk';
 }
 
 function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}) {
   return { status, headers, body: { jsonrpc: '2.0', id: null, error: { code, message } } };
 }
 
-function write(res: ServerResponse, answer: HttpAnswer): void {
-  if (answer.body === undefined) {
-    res.statusCode = answer.status;
-    for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-    res.end();
-    return;
-  }
+function write(res: Response, answer: HttpAnswer): void {
   send(res, { status: answer.status, headers: answer.headers, body: answer.body, text: answer.text });
+}
+
+/** The headers the SDK's transport would accept a POST with; anything else is left to it to answer. */
+function plainPost(req: Request): boolean {
+  const accept = req.headers.accept ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return false;
+  if (!isJsonContentType(req.headers['content-type'])) return false;
+  const version = req.headers['mcp-protocol-version'];
+  return (
+    version === undefined || (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+  );
+}
+
+/** The POST's JSON-RPC messages when all are well formed (the gate reads them), else undefined. */
+function messagesOf(body: unknown): JSONRPCMessage[] | undefined {
+  const list: unknown[] = Array.isArray(body) ? body : [body];
+  if (list.length === 0) return undefined;
+  const messages: JSONRPCMessage[] = [];
+  for (const item of list) {
+    const parsed = JSONRPCMessageSchema.safeParse(item);
+    if (!parsed.success) return undefined;
+    messages.push(parsed.data);
+  }
+  return messages;
 }
 
 export function mcpRouter(
   services: Services,
   operations: readonly Operation[],
   options: McpRouterOptions = {},
-) {
+): Router {
   const path = options.path ?? '/mcp';
   const catalog = createToolCatalog(operations);
   const allowedHosts = allowedHostsFrom(
@@ -63,29 +80,64 @@ export function mcpRouter(
     services.env.HOST,
   );
   const limit = Math.max(MCP_BODY_LIMIT_BYTES, services.env.IRIS_BODY_LIMIT_BYTES);
-  const streaming = (options.transport ?? services.env.MCP_TRANSPORT) === 'sdk';
 
-  /** Through an SDK server of its own (a stateless transport serves one request). */
-  async function answerWithServer(messages: JSONRPCMessage[], caller: ToolCaller): Promise<HttpAnswer> {
-    const server = createIrisMcpServer(catalog, caller, options);
-    const transport = new JsonResponseTransport();
-    await server.connect(transport);
-    // Not closed afterwards: it holds nothing once answered, and closing allocates an error per request.
-    return transport.exchange(messages);
+  const gateFor = (req: Request, res: Response, messages: JSONRPCMessage[]): GateRequest => ({
+    authorization: req.headers.authorization,
+    ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+    requestId: requestIdOf(res),
+    messages,
+  });
+
+  /** A lone plain tools/call: the gate, then the call answered without an SDK server. */
+  async function direct(req: Request, res: Response, body: unknown): Promise<boolean> {
+    const call = plainPost(req) ? plainToolCall(body) : undefined;
+    if (!call) return false;
+    const gate = gateFor(req, res, [body as JSONRPCMessage]);
+    const rejection = passesUnchecked(catalog, gate)
+      ? undefined
+      : await gateMcpRequest(services, catalog, gate);
+    if (rejection) {
+      send(res, rejection);
+      return true;
+    }
+    let unauthorized: OperationResponse | undefined;
+    // A 401 from the pipeline (the key does not authenticate) becomes the whole HTTP answer.
+    const caller = pipelineCaller(services, gate, (response) => {
+      unauthorized ??= response;
+    });
+    const answer = await answerToolCall(catalog, caller, call, options);
+    if (unauthorized) send(res, jsonRpcRejection(unauthorized, call.id));
+    else write(res, answer);
+    return true;
   }
 
-  /**
-   * Through the SDK's own Streamable HTTP transport, stateless (a new one per request), which streams the
-   * answer as SSE; it frames and answers the request itself.
-   */
-  async function streamWithSdk(
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: unknown,
-    caller: ToolCaller,
-  ): Promise<void> {
-    const server = createIrisMcpServer(catalog, caller, options);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  /** Anything else, through the SDK's transport. */
+  async function throughSdk(req: Request, res: Response, body: unknown): Promise<void> {
+    const messages = messagesOf(body);
+    // The SDK answers a batch by request id: two requests with one id would both run, one unanswered.
+    const ids = (messages ?? []).flatMap((m) => ('method' in m && 'id' in m ? [m.id] : []));
+    if (new Set(ids).size !== ids.length) {
+      write(res, jsonRpcError(400, -32600, 'Invalid Request: duplicate request ids'));
+      return;
+    }
+    // The SDK answers the request's status before any tool runs, so a key is checked here first.
+    const gate = { ...gateFor(req, res, messages ?? []), authenticateCalls: true };
+    if (messages) {
+      const rejection = await gateMcpRequest(services, catalog, gate);
+      if (rejection) {
+        send(res, rejection);
+        return;
+      }
+    }
+    const server = createIrisMcpServer(
+      catalog,
+      pipelineCaller(services, gate, () => {}),
+      options,
+    );
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
     await server.connect(transport);
     res.on('close', () => {
       void transport.close();
@@ -94,83 +146,44 @@ export function mcpRouter(
     await transport.handleRequest(req, res, body);
   }
 
-  async function post(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let body: unknown;
-    try {
-      body = await readJsonBody(req, limit);
-    } catch (error) {
-      const tooLarge = (error as { code?: string }).code === 'SERVER_011';
-      write(
-        res,
-        tooLarge
-          ? jsonRpcError(413, -32600, `request body too large (limit ${limit} bytes)`)
-          : jsonRpcError(
-              400,
-              -32700,
-              `Parse error: ${error instanceof Error ? error.message : 'invalid JSON'}`,
-            ),
-      );
-      return;
-    }
-    const messages = framePost(req.headers, body);
-    if (!Array.isArray(messages)) {
-      write(res, messages);
-      return;
-    }
-    const requestId = requestIdOf(res);
-    const gate = {
-      authorization: req.headers.authorization,
-      ip: clientIp(req),
-      requestId,
-      messages,
-      authenticateCalls: streaming,
-    };
-    const rejection = passesUnchecked(catalog, gate)
-      ? undefined
-      : await gateMcpRequest(services, catalog, gate);
-    if (rejection) {
-      send(res, rejection);
-      return;
-    }
-    let unauthorized: OperationResponse | undefined;
-    // The same address and key the gate saw: read from the request once.
-    const caller = pipelineCaller(services, gate, (response) => {
-      unauthorized ??= response;
-    });
-    if (streaming) {
-      await streamWithSdk(req, res, body, caller);
-      return;
-    }
-    // framePost has checked the message; a batch, even of one, goes to the SDK server.
-    const single = plainToolCall(body);
-    const answer = single
-      ? await answerToolCall(catalog, caller, single, options)
-      : await answerWithServer(messages, caller);
-    if (unauthorized) send(res, jsonRpcRejection(unauthorized, singleId(messages)));
-    else write(res, answer);
-  }
-
-  return function mcpEndpoint(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    if (pathOf(req.url ?? '/') !== path) {
+  const router = express.Router({ caseSensitive: true });
+  router.all(
+    path,
+    (req: Request, res: Response, next: NextFunction) => {
+      const hostname = hostnameOf(req.headers.host ?? '');
+      if (allowedHosts && (hostname === undefined || !allowedHosts.includes(hostname))) {
+        write(res, jsonRpcError(403, -32000, `host not allowed: ${req.headers.host ?? '(none)'}`));
+        return;
+      }
+      if (req.method !== 'POST') {
+        const allow = { Allow: 'POST' };
+        write(
+          res,
+          jsonRpcError(405, -32000, 'Method not allowed: this MCP server is stateless; use POST', allow),
+        );
+        return;
+      }
       next();
-      return;
+    },
+    jsonBody(limit),
+    (req: Request, res: Response, next: NextFunction) => {
+      const body: unknown = req.body;
+      direct(req, res, body)
+        .then((answered) => (answered ? undefined : throughSdk(req, res, body)))
+        .catch(next);
+    },
+  );
+  router.use(path, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const unreadable = bodyError(error);
+    if (unreadable?.code === 'SERVER_011') {
+      write(res, jsonRpcError(413, -32600, `request body too large (limit ${limit} bytes)`));
+    } else if (unreadable) {
+      write(res, jsonRpcError(400, -32700, `Parse error: ${unreadable.message}`));
+    } else {
+      services.logger.error('mcp request failed', { requestId: requestIdOf(res), ...errorFields(error) });
+      if (res.headersSent) next(error);
+      else write(res, jsonRpcError(500, -32603, 'Internal error'));
     }
-    const hostname = hostnameOf(req.headers.host ?? '');
-    if (allowedHosts && (hostname === undefined || !allowedHosts.includes(hostname))) {
-      write(res, jsonRpcError(403, -32000, `host not allowed: ${req.headers.host ?? '(none)'}`));
-      return;
-    }
-    if (req.method !== 'POST') {
-      const allow = { Allow: 'POST' };
-      write(
-        res,
-        jsonRpcError(405, -32000, 'Method not allowed: this MCP server is stateless; use POST', allow),
-      );
-      return;
-    }
-    post(req, res).catch((failure: unknown) => {
-      services.logger.error('mcp request failed', { requestId: requestIdOf(res), ...errorFields(failure) });
-      if (!res.headersSent) write(res, jsonRpcError(500, -32603, 'Internal error'));
-    });
-  };
+  });
+  return router;
 }

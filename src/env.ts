@@ -39,11 +39,6 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Host names /mcp accepts (DNS-rebinding protection), comma-separated, `*` for any. */
   MCP_ALLOWED_HOSTS: optionalString,
-  /**
-   * How /mcp answers: `json`, iris's own stateless JSON transport (the default, several times cheaper);
-   * `sdk`, the SDK's StreamableHTTPServerTransport, stateless, streaming each answer as SSE.
-   */
-  MCP_TRANSPORT: z.enum(['json', 'sdk']).default('json'),
 
   // x402 (USDC on Base). The rail is on when X402_PAY_TO is set.
   X402_NETWORK: z.enum(['eip155:8453', 'eip155:84532']).default('eip155:8453'),

@@ -75,8 +75,7 @@ export function formatReport(
     `load: autocannon, ${config.connections} connections, each server in its own child process; per case and ` +
       `server ${config.warmupSeconds} s warm-up, then ${config.seconds} s measured in alternating ~1 s slices`,
     `baseline: bare handlers (same bytes, or the same query) as express 5 routes, the framework the targets ` +
-      `were set with; node:http: the same handlers with no framework, as iris serves REST since it bypasses ` +
-      `express there (reported, no target)`,
+      `were set with, as iris serves them; node:http: the same handlers with no framework (reported, no target)`,
     ...context.setup,
     `response bodies: ${context.bodies}`,
     `failures: responses with another status than expected (2xx; 402 for the unpaid POST) or connection errors`,

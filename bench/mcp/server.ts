@@ -77,18 +77,12 @@ async function main(): Promise<void> {
   }
   const services = await composeServices(env, database, createLogger(env.LOG_LEVEL));
   const server = await startServer(services, 0, '127.0.0.1');
-  // The same iris with /mcp on the SDK's transport (MCP_TRANSPORT=sdk), on the same database.
-  const sdkServices = await composeServices(
-    { ...env, MCP_TRANSPORT: 'sdk' },
-    database,
-    createLogger(env.LOG_LEVEL),
-  );
-  const sdkServer = await startServer(sdkServices, 0, '127.0.0.1');
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    Promise.all([server.close(), sdkServer.close()])
+    server
+      .close()
       .then(() => scratch.drop())
       .then(
         () => process.exit(0),
@@ -98,9 +92,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
   process.stdin.on('end', stop);
   process.stdin.resume();
-  process.stdout.write(
-    `${JSON.stringify({ url: server.url, sdkUrl: sdkServer.url, pid: process.pid, keys })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ url: server.url, pid: process.pid, keys })}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,10 +1,9 @@
 /**
- * The HTTP front. Every request gets its id and CORS first; the REST routes generated from the registry
- * and /mcp then answer it straight from Node's request listener (no framework layers on the paths every
- * API call takes); an express app serves the rest — /health, /openapi.json, /llms.txt — and the iris
- * envelope for 404s and stray errors.
+ * The HTTP front: one express app. Every request gets its id and CORS first; then /mcp, the REST routes
+ * generated from the registry, /health and the documents (/openapi.json, /llms.txt); anything else is a
+ * 404 in the iris envelope, and a failure anywhere becomes the iris error envelope.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { mcpRouter } from '../../mcp/mcp-router.ts';
 import { publicUrlOf } from '../env.ts';
@@ -15,9 +14,9 @@ import { operations as registry } from '../operations/registry.ts';
 import { errorResponse } from '../pipeline/execute-operation.ts';
 import type { Services } from '../services.ts';
 import { llmsTxt } from './llms-txt.ts';
-import { requestIdOf, startRequest } from './middleware/request-id.ts';
+import { bodyError } from './middleware/json-body.ts';
+import { requestContext, requestIdOf } from './middleware/request-id.ts';
 import { openApiDocument } from './openapi.ts';
-import { pathOf } from './request-target.ts';
 import { operationsRouter } from './router.ts';
 import { send } from './send.ts';
 
@@ -42,16 +41,32 @@ export function failWith(services: Pick<Services, 'logger'>, res: ServerResponse
   res.destroy();
 }
 
-/** The documents and the fallbacks, in express. */
-function documentsApp(services: Services, operations: readonly Operation[]): express.Express {
+/** A failure express or body-parser raised before an operation ran, in iris's terms. */
+function requestError(error: unknown, req: Request): unknown {
+  const body = bodyError(error);
+  if (body) return body;
+  // A path parameter that is not valid percent-encoding names nothing.
+  if ((error as { status?: unknown }).status === 400 && /decode param/i.test((error as Error).message)) {
+    return new ApiError('SERVER_003', `no route for ${req.method} ${req.path}`);
+  }
+  return error;
+}
+
+export function createApp(services: Services, operations: readonly Operation[] = registry): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('case sensitive routing', true);
+  // The caller's address is the socket's peer, or for each loopback hop the address it forwarded for.
+  app.set('trust proxy', 'loopback');
 
   const publicUrl = publicUrlOf(services.env);
   const openApiJson = JSON.stringify(openApiDocument(operations, publicUrl));
   const llms = llmsTxt(operations);
 
+  app.use(requestContext);
+  app.use(mcpRouter(services, operations));
+  app.use(operationsRouter(services, operations));
   app.get('/health', async (_req: Request, res: Response) => {
     try {
       await services.database.ping();
@@ -80,49 +95,21 @@ function documentsApp(services: Services, operations: readonly Operation[]): exp
   app.get('/llms.txt', (_req: Request, res: Response) => {
     res.type('text/plain; charset=utf-8').send(llms);
   });
-
-  app.use((req: IncomingMessage, res: ServerResponse) => {
+  app.use((req: Request, res: Response) => {
     send(
       res,
       errorResponse(
         services,
-        new ApiError('SERVER_003', `no route for ${req.method} ${pathOf(req.url ?? '/')}`),
+        new ApiError('SERVER_003', `no route for ${req.method} ${req.path}`),
         requestIdOf(res),
       ),
     );
   });
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    failWith(services, res, error);
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    failWith(services, res, requestError(error, req));
   });
   return app;
 }
 
-export function createRequestListener(
-  services: Services,
-  operations: readonly Operation[] = registry,
-): RequestListener {
-  const routeOperation = operationsRouter(services, operations);
-  const mcpEndpoint = mcpRouter(services, operations);
-  const documents = documentsApp(services, operations);
-  return (req, res) => {
-    try {
-      // A CORS preflight is answered there and then.
-      if (startRequest(req, res)) return;
-      // /mcp first: one comparison for a REST request, where the route table would look for /mcp's
-      // allowed methods among all its patterns before giving up on it.
-      mcpEndpoint(req, res, (failure?: unknown) => {
-        if (failure !== undefined) {
-          failWith(services, res, failure);
-          return;
-        }
-        routeOperation(req, res, (error?: unknown) => {
-          if (error !== undefined) failWith(services, res, error);
-          else documents(req, res);
-        });
-      });
-    } catch (error) {
-      // As express would: a handler that throws gets the error envelope, the process lives on.
-      failWith(services, res, error);
-    }
-  };
-}
+/** The app as Node's request listener (what server.ts serves). */
+export const createRequestListener = createApp;

@@ -1,87 +1,79 @@
 /**
- * The REST surface of the registry, on Node's request and response: looks the request up in the route table,
- * parses a JSON body only for operations that take one, runs the pipeline and writes its response.
- * Known paths called with another method get 405 with Allow; anything else falls through (404).
+ * The REST surface of the registry as an express Router: a route per operation (the JSON body parsed
+ * only for operations that take one) running the pipeline with the request's id, address (`req.ip`,
+ * proxies trusted from loopback) and headers. A known path called with another method is answered 405
+ * with Allow: every path's methods are gathered as express matches it, and answered once nothing did.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Request, type Response, type Router } from 'express';
 import { ApiError } from '../errors/api-error.ts';
 import { isMutation, type Operation } from '../operations/define-operation.ts';
 import { errorResponse, executeOperation } from '../pipeline/execute-operation.ts';
 import type { Services } from '../services.ts';
-import { clientIp } from './client-ip.ts';
-import { readJsonBody } from './middleware/json-body.ts';
+import { jsonBody } from './middleware/json-body.ts';
 import { requestIdOf } from './middleware/request-id.ts';
-import { pathOf, queryOf } from './request-target.ts';
-import { createRouteTable } from './route-table.ts';
 import { send } from './send.ts';
 
-/** Called when the request is not a REST route (no argument) or its handling failed (the error). */
-export type Next = (error?: unknown) => void;
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
-function headerOf(req: IncomingMessage) {
+function headerOf(req: Request) {
   return (name: string): string | undefined => {
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
 }
 
-/** The query of a URL without one (never written to). */
-const NO_QUERY: Record<string, unknown> = Object.freeze({});
+/** The methods of the registered paths that matched the request, gathered while express routes it. */
+const ALLOWED = Symbol('iris.allowedMethods');
+type WithAllowed = Response & { [ALLOWED]?: Set<string> };
 
-export function operationsRouter(services: Services, operations: readonly Operation[]) {
-  const table = createRouteTable(operations);
-  const limit = services.env.IRIS_BODY_LIMIT_BYTES;
+export function operationsRouter(services: Services, operations: readonly Operation[]): Router {
+  const router = express.Router({ caseSensitive: true });
+  const json = jsonBody(services.env.IRIS_BODY_LIMIT_BYTES);
+  const methodsByPath = new Map<string, Set<string>>();
 
-  const run = async (
-    url: string,
-    req: IncomingMessage,
-    res: ServerResponse,
-    operation: Operation,
-    params: Record<string, string>,
-    body: unknown,
-  ) => {
-    const response = await executeOperation(services, operation, {
-      requestId: requestIdOf(res),
-      ip: clientIp(req),
-      header: headerOf(req),
-      params,
-      query: queryOf(url) ?? NO_QUERY,
-      body,
+  for (const operation of operations) {
+    const run = (req: Request, res: Response, next: (error: unknown) => void) => {
+      executeOperation(services, operation, {
+        requestId: requestIdOf(res),
+        ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        header: headerOf(req),
+        params: req.params as Record<string, string>,
+        query: req.query,
+        body: req.body,
+      }).then((response) => send(res, response), next);
+    };
+    const method = operation.method.toLowerCase() as Method;
+    if (isMutation(operation)) router[method](operation.path, json, run);
+    else router[method](operation.path, run);
+    const methods = methodsByPath.get(operation.path) ?? new Set<string>();
+    methods.add(operation.method);
+    if (operation.method === 'GET') methods.add('HEAD');
+    methodsByPath.set(operation.path, methods);
+  }
+
+  for (const [path, methods] of methodsByPath) {
+    router.all(path, (_req, res: WithAllowed, next) => {
+      const allowed = (res[ALLOWED] ??= new Set());
+      for (const method of methods) allowed.add(method);
+      next();
     });
-    send(res, response);
-  };
-
-  return function routeOperation(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    const url = req.url ?? '/';
-    const method = req.method ?? 'GET';
-    const path = pathOf(url);
-    const match = table.match(method, path);
-    if (!match) {
-      const allowed = table.allowed(path);
-      // The method is allowed here yet nothing matched (an undecodable parameter): not found, not 405.
-      if (!allowed || method === 'OPTIONS' || allowed.includes(method)) {
-        next();
-        return;
-      }
-      const allow = allowed.join(', ');
-      res.setHeader('Allow', allow);
-      send(
-        res,
-        errorResponse(
-          services,
-          new ApiError('SERVER_004', `method not allowed; use ${allow}`),
-          requestIdOf(res),
-        ),
-      );
+  }
+  router.use((req, res: WithAllowed, next) => {
+    const allowed = res[ALLOWED];
+    if (!allowed || req.method === 'OPTIONS' || allowed.has(req.method)) {
+      next();
       return;
     }
-    if (!isMutation(match.operation)) {
-      run(url, req, res, match.operation, match.params, undefined).catch(next);
-      return;
-    }
-    readJsonBody(req, limit).then(
-      (body) => run(url, req, res, match.operation, match.params, body).catch(next),
-      next,
+    const allow = [...allowed, 'OPTIONS'].join(', ');
+    res.setHeader('Allow', allow);
+    send(
+      res,
+      errorResponse(
+        services,
+        new ApiError('SERVER_004', `method not allowed; use ${allow}`),
+        requestIdOf(res),
+      ),
     );
-  };
+  });
+  return router;
 }

@@ -1,65 +1,89 @@
 /**
- * MCP_TRANSPORT=sdk: /mcp answered by the SDK's own StreamableHTTPServerTransport (stateless, one per
- * request), which streams each answer as SSE. The SDK Client works against it as against the default
- * JSON transport, with the same tools, results and HTTP-level 401s.
+ * What /mcp hands to the SDK's StreamableHTTPServerTransport (JSON response mode): everything but a lone
+ * plain tools/call — batches, initialize, tools/list, notifications — answered as JSON, in request order,
+ * 202 for notifications only, the SDK's own errors for malformed requests, and a missing or bad key
+ * answered with HTTP 401 before the transport runs.
  */
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operations } from '../../src/operations/registry.ts';
 import { api } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { bearer, connectMcp, postMcpRaw, structured, textJson, toolCall } from './mcp-client.ts';
+import { bearer, postMcpRaw, type Structured, toolCall } from './mcp-client.ts';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ MCP_TRANSPORT: 'sdk' });
+  server = await startTestServer();
 });
 afterAll(() => server?.close());
 
-describe('MCP over the SDK transport (SSE)', () => {
-  it('streams a tool call as an SSE event carrying the JSON-RPC response', async () => {
-    const response = await postMcpRaw(server.url, toolCall('keys_me', {}, 9), bearer(server.adminKey));
+describe('/mcp through the SDK transport', () => {
+  it('answers a batch in request order, as JSON', async () => {
+    const response = await postMcpRaw(
+      server.url,
+      [
+        toolCall('keys_me', {}, 'first'),
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+        toolCall('campaigns_list', { limit: 1 }, 'second'),
+      ],
+      bearer(server.adminKey),
+    );
     expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    expect(response.headers.get('content-type')).toContain('application/json');
     expect(response.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{24}$/);
-    const text = await response.text();
-    const data = text
-      .split('\n')
-      .filter((line) => line.startsWith('data: '))
-      .map((line) => JSON.parse(line.slice(6)));
-    expect(data).toHaveLength(1);
-    expect(data[0]).toMatchObject({ jsonrpc: '2.0', id: 9, result: { structuredContent: { data: {} } } });
-  });
-
-  it('serves the SDK Client: tools/list, reads, writes and error results', async () => {
-    const client = await connectMcp(server.url, bearer(server.adminKey));
-    const { tools } = await client.listTools();
-    expect(tools).toHaveLength(operations.length);
-    const me = await client.callTool({ name: 'keys_me', arguments: {} });
+    const body = (await response.json()) as { id: string; result: { structuredContent: Structured } }[];
+    expect(body.map((reply: { id: string }) => reply.id)).toEqual(['first', 'second']);
     const rest = await api(server.url, 'GET', '/keys/me', { key: server.adminKey });
-    expect(structured(me).data.id).toBe(rest.body.data.id);
-    expect(textJson(me)).toEqual(structured(me));
-    const created = await client.callTool({
-      name: 'campaigns_create',
-      arguments: { name: 'over SSE', objective_type: 'product_promotion' },
-    });
-    expect(structured(created).data).toMatchObject({ name: 'over SSE', status: 'draft' });
-    const missing = await client.callTool({ name: 'campaigns_get', arguments: { id: 'nope' } });
-    expect(missing.isError).toBe(true);
-    expect(structured(missing).code).toBe('CAMP_001');
-    await client.close();
+    expect(body[0]?.result.structuredContent.data.id).toBe(rest.body.data.id);
+    expect(body[1]?.result.structuredContent.meta.pagination.limit).toBe(1);
   });
 
-  it('answers a missing or invalid key with HTTP 401 before any stream starts', async () => {
+  it('answers notifications alone with 202 and no body', async () => {
+    const response = await postMcpRaw(
+      server.url,
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      bearer(server.adminKey),
+    );
+    expect(response.status).toBe(202);
+    expect(await response.text()).toBe('');
+  });
+
+  it('leaves malformed requests to the SDK to refuse', async () => {
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'probe', version: '1' },
+      },
+    };
+    const twoInits = await postMcpRaw(server.url, [init, { ...init, id: 2 }], bearer(server.adminKey));
+    expect(twoInits.status).toBe(400);
+    const sameId = await postMcpRaw(
+      server.url,
+      [toolCall('keys_me', {}, 1), toolCall('keys_me', {}, 1)],
+      bearer(server.adminKey),
+    );
+    expect(sameId.status).toBe(400);
+    expect(((await sameId.json()) as { error: { code: number } }).error.code).toBe(-32600);
+    const notRpc = await postMcpRaw(server.url, { hello: 'world' }, bearer(server.adminKey));
+    expect(notRpc.status).toBe(400);
+    expect(((await notRpc.json()) as { error: { code: number } }).error.code).toBe(-32700);
+    const wrongType = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { accept: 'application/json, text/event-stream', 'content-type': 'text/plain' },
+      body: JSON.stringify(toolCall('keys_me', {}, 1)),
+    });
+    expect(wrongType.status).toBe(415);
+  });
+
+  it('answers a missing or bad key with HTTP 401 before the transport runs', async () => {
+    const batch = [toolCall('keys_me', {}, 3)];
     const attempts: Record<string, string>[] = [{}, { authorization: `Bearer is_live_${'x'.repeat(30)}` }];
     for (const headers of attempts) {
-      const response = await postMcpRaw(server.url, toolCall('keys_me', {}, 3), headers);
+      const response = await postMcpRaw(server.url, batch, headers);
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toContain('Bearer');
     }
-    // An invalid key fails every method, initialize included, as with the JSON transport.
-    await expect(
-      connectMcp(server.url, { authorization: `Bearer is_live_${'y'.repeat(30)}` }),
-    ).rejects.toBeInstanceOf(StreamableHTTPError);
   });
 });

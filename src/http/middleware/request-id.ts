@@ -1,12 +1,12 @@
 /**
  * Gives every request an id (`req_…`), set as X-Request-ID on every response and carried in errors,
- * and applies CORS in the same step.
+ * and applies CORS in the same step: the first middleware of the app.
  */
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyCors } from './cors.ts';
 
-/** Where a response keeps its request's id (a property of its own: no express `res.locals` needed). */
+/** Where a response keeps its request's id (code holding only the Node response can read it). */
 const REQUEST_ID = Symbol('iris.requestId');
 type WithRequestId = ServerResponse & { [REQUEST_ID]?: string };
 
@@ -25,15 +25,12 @@ export function newRequestId(): string {
   return id;
 }
 
-/**
- * What every request gets first: its id (X-Request-ID) and CORS. Returns true when that already answered
- * the request (a CORS preflight).
- */
-export function startRequest(req: IncomingMessage, res: ServerResponse): boolean {
+/** What every request gets first: its id (X-Request-ID) and CORS; a CORS preflight is answered here. */
+export function requestContext(req: IncomingMessage, res: ServerResponse, next: () => void): void {
   const id = newRequestId();
   (res as WithRequestId)[REQUEST_ID] = id;
   res.setHeader('X-Request-ID', id);
-  return applyCors(req, res);
+  if (!applyCors(req, res)) next();
 }
 
 export function requestIdOf(res: ServerResponse): string {
