@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalChain, newPayer, startLocalChain } from '../../tools/chain/local-chain.ts';
@@ -121,21 +122,54 @@ describe('a server killed mid-settlement', () => {
   );
 });
 
+/**
+ * `work`, or after `ms` a failure naming the stage, with what the database sessions were waiting for
+ * and what the servers printed: this test once ran out its time under a doubled CI load, unexplained.
+ */
+async function within<T>(ms: number, stage: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(async () => {
+      const sessions = await database.db
+        .execute(
+          sql`select pid, state, wait_event_type, wait_event, now() - query_start as running, left(query, 160) as query
+              from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+        )
+        .catch((error: unknown) => String(error));
+      const printed = [...running].map((server) => server.stderr().slice(-2_000));
+      reject(new Error(`${stage}: no answer in ${ms} ms\n${JSON.stringify({ sessions, printed }, null, 1)}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('two servers sharing one settler key and one database', () => {
   it('settle 12 parallel payments spread over both without a nonce collision', async () => {
     const payTo = privateKeyToAccount(generatePrivateKey()).address;
     const env = envFor(chain.accounts[5]?.privateKey as string, payTo);
-    const [a, b] = await Promise.all([start(env), start(env)]);
-    const payers = await Promise.all(Array.from({ length: 12 }, () => newPayer(chain, 10_000_000n)));
-    const responses = await Promise.all(
-      payers.map(async (payer, i) =>
-        api(((i % 2 ? b : a) as ServerProcess).url, 'POST', '/campaigns', {
-          headers: {
-            'x-payment': v1Header(await signAuthorization(payer.account, { to: payTo })),
-            'x-forwarded-for': `10.4.0.${i + 1}`,
-          },
-          body: { ...body, name: `shared settler ${i}` },
-        }),
+    const [a, b] = await within(25_000, 'starting the servers', Promise.all([start(env), start(env)]));
+    const payers = await within(
+      20_000,
+      'funding the payers',
+      Promise.all(Array.from({ length: 12 }, () => newPayer(chain, 10_000_000n))),
+    );
+    const responses = await within(
+      30_000,
+      'the 12 paid creates',
+      Promise.all(
+        payers.map(async (payer, i) =>
+          api(((i % 2 ? b : a) as ServerProcess).url, 'POST', '/campaigns', {
+            headers: {
+              'x-payment': v1Header(await signAuthorization(payer.account, { to: payTo })),
+              'x-forwarded-for': `10.4.0.${i + 1}`,
+            },
+            body: { ...body, name: `shared settler ${i}` },
+          }),
+        ),
       ),
     );
     for (const response of responses) expect(response.status, response.text).toBe(201);
