@@ -167,6 +167,7 @@ export function mcpRouter(
     },
     jsonBody(limit),
     (req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = 'mcp';
       const body: unknown = req.body;
       direct(req, res, body)
         .then((answered) => (answered ? undefined : throughSdk(req, res, body)))

@@ -1,10 +1,13 @@
 /**
- * A tiny structured logger: one JSON line per event on stderr, so stdout stays free for CLI output and
- * the stdio MCP transport.
+ * Logging through pino: one JSON line per event on stderr (stdout stays free for CLI output and the stdio
+ * MCP transport), readable lines instead when stderr is a terminal. Credentials never reach a line: the
+ * fields that carry them (Authorization, payment headers, raw keys) are censored wherever they appear,
+ * at the top of the fields or one level down (`headers.authorization`).
  */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+import { type Logger as PinoLogger, pino } from 'pino';
+import pretty from 'pino-pretty';
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -13,16 +16,58 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(
-  level: LogLevel,
-  write: (line: string) => void = (l) => process.stderr.write(l),
-): Logger {
-  const threshold = ORDER[level];
-  const log = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
-    if (ORDER[at] < threshold) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: at, message, ...fields })}\n`);
+/** Field names that hold credentials, in any letter case a caller may use. */
+const SECRET_FIELDS = [
+  'authorization',
+  'Authorization',
+  'payment-signature',
+  'PAYMENT-SIGNATURE',
+  'x-payment',
+  'X-PAYMENT',
+  'payment-authorization',
+  'Payment-Authorization',
+  'cookie',
+  'apiKey',
+  'api_key',
+  'rawKey',
+  'secret',
+  'password',
+];
+
+const REDACT = SECRET_FIELDS.flatMap((field) => [`["${field}"]`, `*["${field}"]`]);
+
+function wrap(log: PinoLogger): Logger {
+  return {
+    debug: (message, fields) => log.debug(fields ?? {}, message),
+    info: (message, fields) => log.info(fields ?? {}, message),
+    warn: (message, fields) => log.warn(fields ?? {}, message),
+    error: (message, fields) => log.error(fields ?? {}, message),
   };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+/**
+ * `write` takes each line instead of stderr (tests). Lines carry `time` (ISO 8601), `level` (its name) and
+ * `message`, then the fields.
+ */
+export function createLogger(level: LogLevel, write?: (line: string) => void): Logger {
+  const destination = write
+    ? { write }
+    : process.stderr.isTTY
+      ? pretty({ destination: 2, sync: true, messageKey: 'message', translateTime: 'SYS:HH:MM:ss.l' })
+      : pino.destination({ dest: 2, sync: true });
+  return wrap(
+    pino(
+      {
+        level,
+        messageKey: 'message',
+        base: undefined,
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+        redact: { paths: REDACT, censor: '[redacted]' },
+      },
+      destination,
+    ),
+  );
 }
 
 /** Turns an unknown thrown value into loggable fields. */

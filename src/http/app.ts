@@ -1,5 +1,6 @@
 /**
- * The HTTP front: one express app. Every request gets its id and CORS first; then /mcp, the REST routes
+ * The HTTP front: one express app. Every request gets its id and CORS first, and a log line when it is
+ * answered; then /mcp, the REST routes
  * generated from the registry, /health and the documents (/openapi.json, /llms.txt); anything else is a
  * 404 in the iris envelope, and a failure anywhere becomes the iris error envelope.
  */
@@ -16,6 +17,7 @@ import type { Services } from '../services.ts';
 import { llmsTxt } from './llms-txt.ts';
 import { bodyError } from './middleware/json-body.ts';
 import { requestContext, requestIdOf } from './middleware/request-id.ts';
+import { requestLog } from './middleware/request-log.ts';
 import { openApiDocument } from './openapi.ts';
 import { operationsRouter } from './router.ts';
 import { send } from './send.ts';
@@ -64,6 +66,7 @@ export function createApp(services: Services, operations: readonly Operation[] =
   const openApiJson = JSON.stringify(openApiDocument(operations, publicUrl));
   const llms = llmsTxt(operations);
 
+  app.use(requestLog(services.logger));
   app.use(requestContext);
   app.use(mcpRouter(services, operations));
   app.use(operationsRouter(services, operations));

@@ -33,6 +33,7 @@ export function operationsRouter(services: Services, operations: readonly Operat
 
   for (const operation of operations) {
     const run = (req: Request, res: Response, next: (error: unknown) => void) => {
+      res.locals.route = operation.id;
       executeOperation(services, operation, {
         requestId: requestIdOf(res),
         ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
@@ -40,6 +41,9 @@ export function operationsRouter(services: Services, operations: readonly Operat
         params: req.params as Record<string, string>,
         query: req.query,
         body: req.body,
+        onAuthenticated: (principal) => {
+          res.locals.principal = principal;
+        },
       }).then((response) => send(res, response), next);
     };
     const method = operation.method.toLowerCase() as Method;
@@ -53,8 +57,9 @@ export function operationsRouter(services: Services, operations: readonly Operat
 
   for (const [path, methods] of methodsByPath) {
     router.all(path, (_req, res: WithAllowed, next) => {
-      const allowed = (res[ALLOWED] ??= new Set());
+      const allowed = res[ALLOWED] ?? new Set<string>();
       for (const method of methods) allowed.add(method);
+      res[ALLOWED] = allowed;
       next();
     });
   }

@@ -67,6 +67,7 @@ export async function executeOperation(
         ? await services.payments.identify(request)
         : undefined;
     if (proven) principal = proven;
+    request.onAuthenticated?.(principalKey(principal, request.ip));
     const paying = operation.payable === true && services.payments !== undefined && paysPerCall(principal);
     if (!paying) checkAccess(operation, principal);
     const input = validateInput(operation, request);

@@ -15,6 +15,8 @@ export interface OperationRequest extends RawInput {
   ip: string;
   /** Header lookup by lower-case name. */
   header: (name: string) => string | undefined;
+  /** Told who the caller turned out to be (`key:<id>`, `agent:<id>`, `ip:<address>`), for the request log. */
+  onAuthenticated?: (principal: string) => void;
 }
 
 /** A response as stored for idempotent replays. */

@@ -5,7 +5,7 @@
 import { bootstrap } from '../../src/bootstrap.ts';
 import { composeServices } from '../../src/compose.ts';
 import { type Env, parseEnv } from '../../src/env.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { type RunningServer, startServer } from '../../src/server.ts';
 import type { Services } from '../../src/services.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
@@ -24,7 +24,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestServer> {
   const env: Env = parseEnv({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -35,7 +38,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
   const database = await createTestDatabase();
   const boot = await bootstrap(database.db, { ownerEmail: env.IRIS_OWNER_EMAIL });
   if (!boot.firstKey?.raw) throw new Error('bootstrap did not create a key');
-  const services = await composeServices(env, database, createLogger(env.LOG_LEVEL));
+  const services = await composeServices(env, database, options.logger ?? createLogger(env.LOG_LEVEL));
   let offsetMs = 0;
   let pausedAt: number | undefined;
   services.clock = () => new Date((pausedAt ?? Date.now()) + offsetMs);
