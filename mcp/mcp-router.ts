@@ -1,5 +1,5 @@
 /**
- * The remote MCP endpoint, an express Router for POST /mcp: Streamable HTTP, stateless, JSON answers.
+ * The remote MCP endpoint, a route of the express app for POST /mcp: Streamable HTTP, stateless, JSON answers.
  * The SDK's StreamableHTTPServerTransport (a new one and a new server per request: a stateless transport
  * serves one) answers everything, except the common request, a POST holding one plain tools/call, which
  * is answered directly (direct-call.ts: same answer, a third of the cost). Before either runs, the HTTP
@@ -12,8 +12,9 @@ import {
   JSONRPCMessageSchema,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { bodyError, jsonBody } from '../src/http/middleware/json-body.ts';
+import type { Express, NextFunction, Request, Response } from 'express';
+import { ApiError } from '../src/errors/api-error.ts';
+import { jsonBody } from '../src/http/middleware/json-body.ts';
 import { requestIdOf } from '../src/http/middleware/request-id.ts';
 import { send } from '../src/http/send.ts';
 import { errorFields } from '../src/logger.ts';
@@ -68,11 +69,13 @@ function messagesOf(body: unknown): JSONRPCMessage[] | undefined {
   return messages;
 }
 
-export function mcpRouter(
+/** Adds the /mcp route (and its error answers) to `app`. */
+export function mountMcp(
+  app: Express,
   services: Services,
   operations: readonly Operation[],
   options: McpRouterOptions = {},
-): Router {
+): void {
   const path = options.path ?? '/mcp';
   const catalog = createToolCatalog(operations);
   const allowedHosts = allowedHostsFrom(
@@ -146,8 +149,7 @@ export function mcpRouter(
     await transport.handleRequest(req, res, body);
   }
 
-  const router = express.Router({ caseSensitive: true });
-  router.all(
+  app.all(
     path,
     (req: Request, res: Response, next: NextFunction) => {
       const hostname = hostnameOf(req.headers.host ?? '');
@@ -174,8 +176,8 @@ export function mcpRouter(
         .catch(next);
     },
   );
-  router.use(path, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    const unreadable = bodyError(error);
+  app.use(path, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const unreadable = error instanceof ApiError ? error : undefined;
     if (unreadable?.code === 'SERVER_011') {
       write(res, jsonRpcError(413, -32600, `request body too large (limit ${limit} bytes)`));
     } else if (unreadable) {
@@ -186,5 +188,4 @@ export function mcpRouter(
       else write(res, jsonRpcError(500, -32603, 'Internal error'));
     }
   });
-  return router;
 }

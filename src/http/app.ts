@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { mcpRouter } from '../../mcp/mcp-router.ts';
+import { mountMcp } from '../../mcp/mcp-router.ts';
 import { publicUrlOf } from '../env.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { errorFields } from '../logger.ts';
@@ -15,11 +15,11 @@ import { operations as registry } from '../operations/registry.ts';
 import { errorResponse } from '../pipeline/execute-operation.ts';
 import type { Services } from '../services.ts';
 import { llmsTxt } from './llms-txt.ts';
-import { bodyError } from './middleware/json-body.ts';
-import { requestContext, requestIdOf } from './middleware/request-id.ts';
-import { requestLog } from './middleware/request-log.ts';
+import { isLoopback } from './loopback.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { requestIdOf } from './middleware/request-id.ts';
 import { openApiDocument } from './openapi.ts';
-import { operationsRouter } from './router.ts';
+import { mountOperations } from './router.ts';
 import { send } from './send.ts';
 
 /**
@@ -43,10 +43,8 @@ export function failWith(services: Pick<Services, 'logger'>, res: ServerResponse
   res.destroy();
 }
 
-/** A failure express or body-parser raised before an operation ran, in iris's terms. */
+/** A failure express raised before an operation ran, in iris's terms. */
 function requestError(error: unknown, req: Request): unknown {
-  const body = bodyError(error);
-  if (body) return body;
   // A path parameter that is not valid percent-encoding names nothing.
   if ((error as { status?: unknown }).status === 400 && /decode param/i.test((error as Error).message)) {
     return new ApiError('SERVER_003', `no route for ${req.method} ${req.path}`);
@@ -60,16 +58,15 @@ export function createApp(services: Services, operations: readonly Operation[] =
   app.set('etag', false);
   app.set('case sensitive routing', true);
   // The caller's address is the socket's peer, or for each loopback hop the address it forwarded for.
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', (address: string) => isLoopback(address));
 
   const publicUrl = publicUrlOf(services.env);
   const openApiJson = JSON.stringify(openApiDocument(operations, publicUrl));
   const llms = llmsTxt(operations);
 
-  app.use(requestLog(services.logger));
-  app.use(requestContext);
-  app.use(mcpRouter(services, operations));
-  app.use(operationsRouter(services, operations));
+  app.use(requestContext(services.logger));
+  mountMcp(app, services, operations);
+  mountOperations(app, services, operations);
   app.get('/health', async (_req: Request, res: Response) => {
     try {
       await services.database.ping();

@@ -1,15 +1,16 @@
 /**
- * The REST surface of the registry as an express Router: a route per operation (the JSON body parsed
- * only for operations that take one) running the pipeline with the request's id, address (`req.ip`,
- * proxies trusted from loopback) and headers. A known path called with another method is answered 405
- * with Allow: every path's methods are gathered as express matches it, and answered once nothing did.
+ * The REST surface of the registry, as express routes on the app: a route per path, with a handler per
+ * operation method (the JSON body read only for operations that take one) running the pipeline with the
+ * request's id, address (`req.ip`) and headers. A known path called with another method is answered 405
+ * with Allow: every matching path's methods are gathered as express routes the request, and answered
+ * once nothing took it.
  */
-import express, { type Request, type Response, type Router } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import { ApiError } from '../errors/api-error.ts';
 import { isMutation, type Operation } from '../operations/define-operation.ts';
 import { errorResponse, executeOperation } from '../pipeline/execute-operation.ts';
 import type { Services } from '../services.ts';
-import { jsonBody } from './middleware/json-body.ts';
+import { readJsonBody } from './middleware/json-body.ts';
 import { requestIdOf } from './middleware/request-id.ts';
 import { send } from './send.ts';
 
@@ -26,44 +27,56 @@ function headerOf(req: Request) {
 const ALLOWED = Symbol('iris.allowedMethods');
 type WithAllowed = Response & { [ALLOWED]?: Set<string> };
 
-export function operationsRouter(services: Services, operations: readonly Operation[]): Router {
-  const router = express.Router({ caseSensitive: true });
-  const json = jsonBody(services.env.IRIS_BODY_LIMIT_BYTES);
-  const methodsByPath = new Map<string, Set<string>>();
+/** The route handler of an operation; a JSON body is read here, for operations that take one. */
+function handlerOf(services: Services, operation: Operation) {
+  const limit = services.env.IRIS_BODY_LIMIT_BYTES;
+  const mutation = isMutation(operation);
+  const run = (req: Request, res: Response, body: unknown) =>
+    executeOperation(services, operation, {
+      requestId: requestIdOf(res),
+      ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      header: headerOf(req),
+      params: req.params as Record<string, string>,
+      query: req.query,
+      body,
+      onAuthenticated: (principal) => {
+        res.locals.principal = principal;
+      },
+    }).then((response) => send(res, response));
+  return function runOperation(req: Request, res: Response, next: NextFunction): void {
+    res.locals.route = operation.id;
+    if (mutation)
+      readJsonBody(req, limit)
+        .then((body) => run(req, res, body))
+        .catch(next);
+    else run(req, res, undefined).catch(next);
+  };
+}
 
-  for (const operation of operations) {
-    const run = (req: Request, res: Response, next: (error: unknown) => void) => {
-      res.locals.route = operation.id;
-      executeOperation(services, operation, {
-        requestId: requestIdOf(res),
-        ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
-        header: headerOf(req),
-        params: req.params as Record<string, string>,
-        query: req.query,
-        body: req.body,
-        onAuthenticated: (principal) => {
-          res.locals.principal = principal;
-        },
-      }).then((response) => send(res, response), next);
-    };
-    const method = operation.method.toLowerCase() as Method;
-    if (isMutation(operation)) router[method](operation.path, json, run);
-    else router[method](operation.path, run);
-    const methods = methodsByPath.get(operation.path) ?? new Set<string>();
-    methods.add(operation.method);
-    if (operation.method === 'GET') methods.add('HEAD');
-    methodsByPath.set(operation.path, methods);
-  }
+/** Adds the registry's routes to `app`, then the 405 answer for known paths called with another method. */
+export function mountOperations(app: Express, services: Services, operations: readonly Operation[]): void {
+  const byPath = new Map<string, Operation[]>();
+  for (const operation of operations)
+    byPath.set(operation.path, [...(byPath.get(operation.path) ?? []), operation]);
 
-  for (const [path, methods] of methodsByPath) {
-    router.all(path, (_req, res: WithAllowed, next) => {
+  for (const [path, pathOperations] of byPath) {
+    const route = app.route(path);
+    const methods = new Set<string>();
+    for (const operation of pathOperations) {
+      const method = operation.method.toLowerCase() as Method;
+      route[method](handlerOf(services, operation));
+      methods.add(operation.method);
+      if (operation.method === 'GET') methods.add('HEAD');
+    }
+    // Reached only when none of the path's methods took the request.
+    route.all((_req: Request, res: WithAllowed, next: NextFunction) => {
       const allowed = res[ALLOWED] ?? new Set<string>();
       for (const method of methods) allowed.add(method);
       res[ALLOWED] = allowed;
       next();
     });
   }
-  router.use((req, res: WithAllowed, next) => {
+  app.use((req: Request, res: WithAllowed, next: NextFunction) => {
     const allowed = res[ALLOWED];
     if (!allowed || req.method === 'OPTIONS' || allowed.has(req.method)) {
       next();
@@ -80,5 +93,4 @@ export function operationsRouter(services: Services, operations: readonly Operat
       ),
     );
   });
-  return router;
 }

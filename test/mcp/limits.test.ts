@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowedHostsFrom, hostnameOf } from '../../mcp/allowed-hosts.ts';
-import { mcpRouter } from '../../mcp/mcp-router.ts';
+import { mountMcp } from '../../mcp/mcp-router.ts';
 import { operations } from '../../src/operations/registry.ts';
 import { api } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -17,7 +17,10 @@ import { bearer, connectMcp, structured } from './mcp-client.ts';
 let server: TestServer;
 const closers: (() => Promise<void>)[] = [];
 
-async function listen(app: express.Express): Promise<string> {
+/** An app serving only /mcp, with these options. */
+async function listen(options: Parameters<typeof mountMcp>[3]): Promise<string> {
+  const app = express();
+  mountMcp(app, server.services, operations, options);
   const http = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => http.once('listening', resolve));
   closers.push(
@@ -74,9 +77,7 @@ describe('result size cap', () => {
       expect(created.status).toBe(201);
       ids.push(created.body.data.id);
     }
-    const url = await listen(
-      express().use(mcpRouter(server.services, operations, { maxResultChars: 2_000 })),
-    );
+    const url = await listen({ maxResultChars: 2_000 });
     const client = await connectMcp(url, bearer(server.adminKey));
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -99,7 +100,7 @@ describe('result size cap', () => {
     expect(pages).toBeGreaterThan(1);
     expect([...seen].sort()).toEqual([...ids].sort());
 
-    const tiny = await listen(express().use(mcpRouter(server.services, operations, { maxResultChars: 50 })));
+    const tiny = await listen({ maxResultChars: 50 });
     const small = await connectMcp(tiny, bearer(server.adminKey));
     const tooBig = await small.callTool({ name: 'keys_me', arguments: {} });
     expect(tooBig.isError).toBe(true);
@@ -117,15 +118,11 @@ describe('allowed hosts', () => {
   });
 
   it('accepts exactly the configured names (ports ignored), or any with *', async () => {
-    const url = await listen(
-      express().use(
-        mcpRouter(server.services, operations, { allowedHosts: 'api.iris.test, Other.Test:8443' }),
-      ),
-    );
+    const url = await listen({ allowedHosts: 'api.iris.test, Other.Test:8443' });
     expect(await listWithHost(url, 'api.iris.test')).toBe(200);
     expect(await listWithHost(url, 'other.test:443')).toBe(200);
     expect(await listWithHost(url, '127.0.0.1')).toBe(403);
-    const any = await listen(express().use(mcpRouter(server.services, operations, { allowedHosts: '*' })));
+    const any = await listen({ allowedHosts: '*' });
     expect(await listWithHost(any, 'anything.example')).toBe(200);
   });
 

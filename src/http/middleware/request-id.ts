@@ -1,6 +1,6 @@
 /**
  * Gives every request an id (`req_…`), set as X-Request-ID on every response and carried in errors,
- * and applies CORS in the same step: the first middleware of the app.
+ * and applies CORS in the same step (request-context.ts runs it first).
  */
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,12 +25,12 @@ export function newRequestId(): string {
   return id;
 }
 
-/** What every request gets first: its id (X-Request-ID) and CORS; a CORS preflight is answered here. */
-export function requestContext(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+/** Gives `res` its request id (X-Request-ID) and CORS headers; true when that answered a CORS preflight. */
+export function startRequest(req: IncomingMessage, res: ServerResponse): boolean {
   const id = newRequestId();
   (res as WithRequestId)[REQUEST_ID] = id;
   res.setHeader('X-Request-ID', id);
-  if (!applyCors(req, res)) next();
+  return applyCors(req, res);
 }
 
 export function requestIdOf(res: ServerResponse): string {
