@@ -47,6 +47,16 @@ export async function postMcp(
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
+/** An initialize request as an MCP client sends it first. */
+export function initialize(id: string | number = 1, client = 'raw') {
+  return {
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: client, version: '1' } },
+  };
+}
+
 export function toolCall(name: string, args: Record<string, unknown> = {}, id: string | number = 1) {
   return { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } };
 }

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { bearer, postMcpRaw, type Structured, toolCall } from './mcp-client.ts';
+import { bearer, initialize, postMcpRaw, type Structured, toolCall } from './mcp-client.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -47,17 +47,7 @@ describe('/mcp through the SDK transport', () => {
   });
 
   it('leaves malformed requests to the SDK to refuse', async () => {
-    const init = {
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'probe', version: '1' },
-      },
-    };
-    const twoInits = await postMcpRaw(server.url, [init, { ...init, id: 2 }], bearer(server.adminKey));
+    const twoInits = await postMcpRaw(server.url, [initialize(1), initialize(2)], bearer(server.adminKey));
     expect(twoInits.status).toBe(400);
     const sameId = await postMcpRaw(
       server.url,

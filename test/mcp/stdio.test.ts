@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../src/operations/registry.ts';
 import { api, createKey } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { bearer, connectMcp, structured, textJson } from './mcp-client.ts';
+import { bearer, connectMcp, initialize, structured, textJson } from './mcp-client.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = 'bin/iris-mcp.js';
@@ -124,16 +124,7 @@ describe('iris-mcp over stdio', () => {
       stdout += chunk.toString();
     });
     const lines = [
-      {
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-06-18',
-          capabilities: {},
-          clientInfo: { name: 'raw', version: '1' },
-        },
-      },
+      initialize(1),
       { jsonrpc: '2.0', method: 'notifications/initialized' },
       { jsonrpc: '2.0', id: 2, method: 'tools/list' },
       { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'keys_me', arguments: {} } },
