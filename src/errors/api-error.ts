@@ -47,29 +47,7 @@ export function errorBody(error: ApiError, requestId: string): ErrorBody {
   };
 }
 
-/** The text around an error's request id in its serialized body, kept per error (a reused 402 challenge). */
-const serializedParts = new WeakMap<ApiError, readonly [string, string]>();
-
-function partsOf(error: ApiError): readonly [string, string] {
-  let parts = serializedParts.get(error);
-  if (!parts) {
-    const marker = '\u0000';
-    const head = JSON.stringify({
-      success: false,
-      error: { code: error.code, message: error.message, requestId: marker },
-    });
-    const [before = '', after = ''] = head.split(JSON.stringify(marker));
-    const extra = Object.keys(error.extra).length > 0 ? JSON.stringify(error.extra) : '';
-    // errorBody spreads the extra fields after `success` and `error`: the same keys, in the same order.
-    parts = [before, extra ? `${after.slice(0, -1)},${extra.slice(1)}` : after];
-    serializedParts.set(error, parts);
-  }
-  return parts;
-}
-
-/** JSON.stringify(errorBody(error, requestId)), without serializing the same error's fields again. */
+/** The envelope as JSON: the plain serialization, whatever the message or fields hold. */
 export function serializeErrorBody(error: ApiError, requestId: string): string {
-  if ('success' in error.extra || 'error' in error.extra) return JSON.stringify(errorBody(error, requestId));
-  const [before, after] = partsOf(error);
-  return `${before}${JSON.stringify(requestId)}${after}`;
+  return JSON.stringify(errorBody(error, requestId));
 }

@@ -2,8 +2,8 @@
  * The REST surface of the registry, as express routes on the app: a route per path, with a handler per
  * operation method (the JSON body read only for operations that take one) running the pipeline with the
  * request's id, address (`req.ip`) and headers. A known path called with another method is answered 405
- * with Allow: every matching path's methods are gathered as express routes the request, and answered
- * once nothing took it.
+ * with Allow, and OPTIONS with 204 and Allow: every matching path's methods are gathered as express
+ * routes the request, and answered once nothing took it.
  */
 import type { Express, NextFunction, Request, Response } from 'express';
 import { ApiError } from '../errors/api-error.ts';
@@ -78,12 +78,18 @@ export function mountOperations(app: Express, services: Services, operations: re
   }
   app.use((req: Request, res: WithAllowed, next: NextFunction) => {
     const allowed = res[ALLOWED];
-    if (!allowed || req.method === 'OPTIONS' || allowed.has(req.method)) {
+    if (!allowed || allowed.has(req.method)) {
       next();
       return;
     }
     const allow = [...allowed, 'OPTIONS'].join(', ');
     res.setHeader('Allow', allow);
+    if (req.method === 'OPTIONS') {
+      // What the path allows, as advertised (a CORS preflight was answered before routing).
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
     send(
       res,
       errorResponse(

@@ -34,6 +34,19 @@ describe('wire contract', () => {
     expectErrorEnvelope(response, 'SERVER_004');
   });
 
+  it('answers OPTIONS on a known path with 204 and the Allow it advertises, the union of matching paths', async () => {
+    const options = await fetch(`${server.url}/campaigns`, { method: 'OPTIONS' });
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('GET, HEAD, POST, OPTIONS');
+    // /keys/me is its own path and an id of /keys/:id.
+    const me = await fetch(`${server.url}/keys/me`, { method: 'OPTIONS' });
+    expect(me.status).toBe(204);
+    const allow = me.headers.get('allow')?.split(', ') ?? [];
+    expect(allow).toEqual(expect.arrayContaining(['GET', 'DELETE', 'OPTIONS']));
+    const unknown = await fetch(`${server.url}/nowhere`, { method: 'OPTIONS' });
+    expect(unknown.status).toBe(404);
+  });
+
   it('answers malformed JSON with 400 SERVER_002', async () => {
     const response = await api(server.url, 'POST', '/campaigns', {
       key: server.adminKey,

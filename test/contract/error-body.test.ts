@@ -1,6 +1,8 @@
 /**
  * The serialized error envelope is exactly JSON.stringify of the envelope object, whether the error is
- * new or reused (a cached 402 challenge answers many requests, each with its own request id).
+ * new or reused (a cached 402 challenge answers many requests, each with its own request id), and stays
+ * valid JSON whatever a message echoing user input holds (NUL, quotes, the characters a serializer that
+ * spliced text around a marker once cut the body at).
  */
 import { describe, expect, it } from 'vitest';
 import { ApiError, errorBody, serializeErrorBody } from '../../src/errors/api-error.ts';
@@ -14,14 +16,25 @@ describe('serializeErrorBody', () => {
     for (const error of [plain, challenge]) {
       for (const requestId of ['req_0123456789abcdef01234567', 'req_"quoted"\n']) {
         expect(serializeErrorBody(error, requestId)).toBe(JSON.stringify(errorBody(error, requestId)));
-        // A second use of the same error (the cached parts) still carries the new request id.
         expect(JSON.parse(serializeErrorBody(error, requestId)).error.requestId).toBe(requestId);
       }
     }
   });
 
-  it('falls back to the envelope object when an extra field would collide with the envelope', () => {
-    const odd = new ApiError('SERVER_001', 'odd', { extra: { error: 'shadow', more: 1 } });
-    expect(serializeErrorBody(odd, 'req_1')).toBe(JSON.stringify(errorBody(odd, 'req_1')));
+  it('stays whole JSON when the message holds NUL and quotes', () => {
+    // A message ending in a quote and a NUL, as `{"pack": "x\"\u0000"}` echoed back once produced.
+    const echoed = new ApiError('SERVER_005', 'invalid input - pack: unknown pack x"\u0000', {
+      extra: { field: 'x"\u0000' },
+    });
+    const text = serializeErrorBody(echoed, 'req_1');
+    expect(JSON.parse(text)).toEqual({
+      success: false,
+      error: {
+        code: 'SERVER_005',
+        message: 'invalid input - pack: unknown pack x"\u0000',
+        requestId: 'req_1',
+      },
+      field: 'x"\u0000',
+    });
   });
 });
