@@ -5,6 +5,7 @@ import { and, type Column, eq, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { ApiError } from '../errors/api-error.ts';
 import type { Pagination } from '../operations/define-operation.ts';
+import { storableDate } from './storable.ts';
 
 const Uuid = z.uuid();
 
@@ -33,7 +34,7 @@ export function encodeCursor(position: CursorPosition): string {
 export function decodeCursor(cursor: string): CursorPosition {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !Uuid.safeParse(id).success) {
+  if (!id || !storableDate(createdAt) || !Uuid.safeParse(id).success) {
     throw new ApiError('SERVER_002', 'invalid cursor: pass next_cursor from a previous page unchanged');
   }
   return { createdAt, id };

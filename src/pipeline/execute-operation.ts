@@ -4,6 +4,7 @@
  * response. It never throws: every outcome is a status, headers and an envelope body.
  */
 
+import { DrizzleQueryError } from 'drizzle-orm';
 import { hasScope, type Principal, principalKey } from '../domain/principal.ts';
 import { ApiError, errorBody, serializeErrorBody } from '../errors/api-error.ts';
 import { errorFields } from '../logger.ts';
@@ -121,20 +122,36 @@ export async function executeOperation(
   }
 }
 
+/**
+ * A database failure that reached the top (drizzle's wrapper, or the driver's own error): its SQLSTATE
+ * and message only. drizzle's message is the whole statement with its parameters, which may hold what a
+ * caller sent (keys, personal data): it never goes to the log.
+ */
+function databaseFailure(error: unknown): { sqlState: string; error: string } | undefined {
+  const failure = error instanceof DrizzleQueryError ? error.cause : error;
+  if (!(failure instanceof Error) || (failure as { name?: string }).name !== 'PostgresError') {
+    return error instanceof DrizzleQueryError ? { sqlState: 'unknown', error: 'query failed' } : undefined;
+  }
+  return { sqlState: String((failure as { code?: unknown }).code ?? 'unknown'), error: failure.message };
+}
+
 export function errorResponse(
   services: Pick<Services, 'logger'>,
   error: unknown,
   requestId: string,
   operationId?: string,
 ): OperationResponse {
+  const database = error instanceof ApiError ? undefined : databaseFailure(error);
   const apiError =
-    error instanceof ApiError ? error : new ApiError('SERVER_001', undefined, { cause: error });
+    error instanceof ApiError
+      ? error
+      : new ApiError(database ? 'SERVER_006' : 'SERVER_001', undefined, { cause: error });
   if (apiError.status >= 500) {
     services.logger.error('operation failed', {
       requestId,
       operationId,
       code: apiError.code,
-      ...errorFields(error),
+      ...(database ?? errorFields(error)),
     });
   }
   return {

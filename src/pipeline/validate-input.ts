@@ -1,9 +1,11 @@
 /**
  * Merges path params, query and body into one object and validates it with the operation's schema.
- * Unusable requests are 400 SERVER_002; well-formed input that fails the schema is 422 SERVER_005 with
- * every offending field named.
+ * Unusable requests are 400 SERVER_002 (input nested deeper than any operation takes among them);
+ * well-formed input that fails the schema, or holds text the database cannot store (NUL, unpaired
+ * surrogates), is 422 SERVER_005 with the offending field named.
  */
 import type { z } from 'zod';
+import { unstorableInput } from '../domain/storable.ts';
 import { ApiError } from '../errors/api-error.ts';
 import type { Operation } from '../operations/define-operation.ts';
 import type { RawInput } from './operation-io.ts';
@@ -39,6 +41,16 @@ export function validateInput(operation: Operation, raw: RawInput): unknown {
   }
   // Most writes have neither query nor path parameters: the body is then the input as it is.
   const merged = isEmpty(raw.query) && isEmpty(raw.params) ? body : { ...raw.query, ...body, ...raw.params };
+  const problem = unstorableInput(merged);
+  if (problem?.kind === 'depth') {
+    throw new ApiError('SERVER_002', `input nested too deeply at ${problem.path || 'body'}`);
+  }
+  if (problem) {
+    throw new ApiError(
+      'SERVER_005',
+      `invalid input - ${problem.path || 'body'}: text must not contain NUL characters or unpaired surrogates`,
+    );
+  }
   const result = operation.input.safeParse(merged);
   if (!result.success) {
     throw new ApiError('SERVER_005', `invalid input - ${describeIssues(result.error.issues)}`);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api } from '../helpers/api.ts';
+import { api, expectErrorEnvelope } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 const ISO_MS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -9,15 +9,6 @@ beforeAll(async () => {
   server = await startTestServer({ IRIS_BODY_LIMIT_BYTES: '4096' });
 });
 afterAll(() => server.close());
-
-function expectErrorEnvelope(response: { body: unknown; headers: Headers }, code: string) {
-  const requestId = response.headers.get('x-request-id');
-  expect(requestId).toMatch(/^req_[0-9a-f]{24}$/);
-  expect(response.body).toEqual({
-    success: false,
-    error: { code, message: expect.any(String), requestId },
-  });
-}
 
 describe('wire contract', () => {
   it('answers an unknown route with 404 SERVER_003', async () => {

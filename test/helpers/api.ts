@@ -1,6 +1,7 @@
 /**
  * A small HTTP client for tests: sends JSON, returns status, headers and the parsed body.
  */
+import { expect } from 'vitest';
 export interface ApiResponse {
   status: number;
   headers: Headers;
@@ -59,4 +60,14 @@ export async function createKey(
 // biome-ignore lint/suspicious/noExplicitAny: test bodies are inspected freely
 export async function jsonOf(response: Response): Promise<any> {
   return response.json();
+}
+
+/** The iris error envelope with this code, carrying the response's X-Request-ID and nothing else. */
+export function expectErrorEnvelope(response: { body: unknown; headers: Headers }, code: string): void {
+  const requestId = response.headers.get('x-request-id');
+  expect(requestId).toMatch(/^req_[0-9a-f]{24}$/);
+  expect(response.body).toEqual({
+    success: false,
+    error: { code, message: expect.any(String), requestId },
+  });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { auditLog } from '../../../db/schema.ts';
 import { userIdOf } from '../../domain/api-keys/owned-key.ts';
 import { afterCursor, PaginationInput, pageOf } from '../../domain/pagination.ts';
+import { TimestampInput } from '../../domain/storable.ts';
 import { Timestamp } from '../../domain/timestamps.ts';
 import { defineOperation } from '../define-operation.ts';
 
@@ -29,8 +30,8 @@ export const auditList = defineOperation({
     action: z.string().max(64).optional().describe('e.g. create_key, revoke_key, create_campaign'),
     resource_id: z.string().max(200).optional(),
     api_key_id: z.uuid().optional(),
-    since: z.iso.datetime({ offset: true }).optional().describe('entries at or after this time'),
-    until: z.iso.datetime({ offset: true }).optional().describe('entries at or before this time'),
+    since: TimestampInput.optional().describe('entries at or after this time'),
+    until: TimestampInput.optional().describe('entries at or before this time'),
     ...PaginationInput,
   }),
   output: z.array(AuditEntry),

@@ -5,6 +5,7 @@ import { ApiKeyWithSecret, ScopeSchema } from '../../domain/api-keys/api-key-vie
 import { insertKey } from '../../domain/api-keys/insert-key.ts';
 import { userIdOf } from '../../domain/api-keys/owned-key.ts';
 import { assertCanGrant, normaliseScopes } from '../../domain/api-keys/scopes.ts';
+import { TimestampInput } from '../../domain/storable.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
 
@@ -26,10 +27,9 @@ export const keysCreate = defineOperation({
   input: z.strictObject({
     name: KeyName,
     scopes: z.array(ScopeSchema).min(1).max(6).describe('read, write, generate, send, admin or *'),
-    expires_at: z.iso
-      .datetime({ offset: true })
-      .optional()
-      .describe('when the key stops working (ISO 8601); omit for a key that does not expire'),
+    expires_at: TimestampInput.optional().describe(
+      'when the key stops working (ISO 8601); omit for a key that does not expire',
+    ),
   }),
   output: ApiKeyWithSecret,
   handler: async (ctx, input) => {

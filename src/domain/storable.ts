@@ -1,0 +1,47 @@
+/**
+ * What PostgreSQL can store, checked once at the input boundary for every operation: text without NUL
+ * characters or unpaired UTF-16 surrogates (text and jsonb refuse the one, jsonb the other), nesting
+ * within a fixed depth, and timestamps within the years 0001-9999 UTC (what ISO 8601 writes with four
+ * digits, and what the database and the wire format round-trip).
+ */
+import { z } from 'zod';
+
+/** Deeper input is refused before anything walks it recursively. */
+export const MAX_INPUT_DEPTH = 32;
+
+/** A surrogate code unit without its pair. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function unstorable(text: string): boolean {
+  return text.includes('\u0000') || LONE_SURROGATE.test(text);
+}
+
+export type InputProblem = { kind: 'text'; path: string } | { kind: 'depth'; path: string };
+
+/** The first problem in a parsed JSON value (keys included), with the path to it; undefined if none. */
+export function unstorableInput(value: unknown, path = '', depth = 0): InputProblem | undefined {
+  if (typeof value === 'string') return unstorable(value) ? { kind: 'text', path } : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= MAX_INPUT_DEPTH) return { kind: 'depth', path };
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((item, index) => [String(index), item])
+    : Object.entries(value);
+  for (const [key, item] of entries) {
+    const at = path ? `${path}.${key}` : key;
+    if (!Array.isArray(value) && unstorable(key)) return { kind: 'text', path: at };
+    const found = unstorableInput(item, at, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Whether a moment falls within years 0001-9999 in UTC. */
+export function storableDate(date: Date): boolean {
+  const year = date.getUTCFullYear();
+  return !Number.isNaN(date.getTime()) && year >= 1 && year <= 9999;
+}
+
+/** An input timestamp: ISO 8601 with an offset, within years 0001-9999 once in UTC. */
+export const TimestampInput = z.iso
+  .datetime({ offset: true })
+  .refine((value) => storableDate(new Date(value)), 'must fall within the years 0001-9999 in UTC');
