@@ -19,6 +19,6 @@ export function processAlive(pid: number): boolean {
     // Elsewhere signal 0 has answered; on Linux the process ended in between.
     return platform() !== 'linux';
   }
-  // The state follows the command name, which is in parentheses and may hold any character.
+  // The state follows the command name, which is in parentheses and may hold every character.
   return stat[stat.lastIndexOf(')') + 2] !== 'Z';
 }

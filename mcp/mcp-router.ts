@@ -123,7 +123,7 @@ export function mountMcp(
       write(res, jsonRpcError(400, -32600, 'Invalid Request: duplicate request ids'));
       return;
     }
-    // The SDK answers the request's status before any tool runs, so a key is checked here first.
+    // The SDK answers the request's status before its tools run, so a key is checked here first.
     const gate = { ...gateFor(req, res, messages ?? []), authenticateCalls: true };
     if (messages) {
       const rejection = await gateMcpRequest(services, catalog, gate);

@@ -16,7 +16,7 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Field names that hold credentials, in any letter case a caller may use. */
+/** Field names that hold credentials, in the letter cases callers use. */
 const SECRET_FIELDS = [
   'authorization',
   'Authorization',

@@ -10,7 +10,7 @@ import type { ErrorCode } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-/** `none`: any authenticated caller, whatever its scopes. */
+/** `none`: every authenticated caller, whatever its scopes. */
 export type RequiredScope = Scope | 'none';
 /** Limits applied on top of the global and burst limits every request counts against. */
 export type RateLimitClass = 'campaignMutations' | 'contactMutations' | 'aiGeneration' | 'discovery';

@@ -1,6 +1,6 @@
 /**
  * Merges path params, query and body into one object and validates it with the operation's schema.
- * Unusable requests are 400 SERVER_002 (input nested deeper than any operation takes among them);
+ * Unusable requests are 400 SERVER_002 (input nested deeper than operations take among them);
  * well-formed input that fails the schema, or holds text the database cannot store (NUL, unpaired
  * surrogates), is 422 SERVER_005 with the offending field named.
  */

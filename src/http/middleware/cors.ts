@@ -1,5 +1,5 @@
 /**
- * CORS for browser clients (dashboards, browser MCP clients): any origin, no cookies (auth is a header),
+ * CORS for browser clients (dashboards, browser MCP clients): every origin, no cookies (auth is a header),
  * with the payment, rate-limit and idempotency headers exposed. Written out rather than configured
  * through a library because it runs on every request and the answer never varies.
  */
