@@ -41,7 +41,7 @@ const LOG_FILE = 'server.log';
 const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
 const SUPERUSER = 'postgres';
 /** The database iris uses inside the cluster (`postgres` stays the maintenance database). */
-export const EMBEDDED_DATABASE = 'iris';
+const EMBEDDED_DATABASE = 'iris';
 const START_ATTEMPTS = 3;
 const WAIT_SECONDS = 60;
 

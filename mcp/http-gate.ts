@@ -38,7 +38,7 @@ function toolNameOf(message: JSONRPCMessage): string | undefined {
 }
 
 /** The id of a request that is the only message of its POST (what a rejection answers), else null. */
-export function singleId(messages: readonly JSONRPCMessage[]): RequestId | null {
+function singleId(messages: readonly JSONRPCMessage[]): RequestId | null {
   const only = messages.length === 1 ? messages[0] : undefined;
   return only && 'id' in only ? (only.id ?? null) : null;
 }

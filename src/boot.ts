@@ -15,7 +15,7 @@ import { type EmbeddedCluster, runningClusterUrl, startEmbeddedCluster } from '.
 import type { Env } from './env.ts';
 
 /** IRIS_DATA_DIR=memory:// keeps nothing: a throwaway cluster in a temporary directory. */
-export function isMemoryDataDir(dataDir: string): boolean {
+function isMemoryDataDir(dataDir: string): boolean {
   return dataDir.startsWith('memory://');
 }
 

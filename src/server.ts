@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServices } from './compose.ts';
-import { createRequestListener } from './http/app.ts';
+import { createApp } from './http/app.ts';
 import type { Services } from './services.ts';
 
 export interface RunningServer {
@@ -15,7 +15,7 @@ export interface RunningServer {
 }
 
 export async function startServer(services: Services, port: number, host: string): Promise<RunningServer> {
-  const server = createServer(createRequestListener(services));
+  const server = createServer(createApp(services));
   server.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -110,6 +110,3 @@ export function createApp(services: Services, operations: readonly Operation[] =
   });
   return app;
 }
-
-/** The app as Node's request listener (what server.ts serves). */
-export const createRequestListener = createApp;
