@@ -82,7 +82,8 @@ export const mppCharges = pgTable(
     state: text('state').notNull(),
     paymentIntentId: text('payment_intent_id'),
     identityId: uuid('identity_id'),
-    campaignId: uuid('campaign_id'),
+    /** What the payment buys (the resource the operation created under its id); column named for its first. */
+    resourceId: uuid('campaign_id'),
     failureCode: text('failure_code'),
     responseStatus: integer('response_status'),
     responseSealed: text('response_sealed'),

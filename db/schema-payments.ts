@@ -40,7 +40,8 @@ export const x402Authorizations = pgTable(
     idempotencyKey: text('idempotency_key'),
     /** reserved → submitted → settled, or failed (nothing charged), or refund_owed → refunded. */
     state: text('state').notNull(),
-    campaignId: uuid('campaign_id'),
+    /** What the payment buys (the resource the operation created under its id); column named for its first. */
+    resourceId: uuid('campaign_id'),
     identityId: uuid('identity_id'),
     txHash: text('tx_hash'),
     failureReason: text('failure_reason'),

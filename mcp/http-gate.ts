@@ -62,7 +62,7 @@ export function jsonRpcRejection(response: OperationResponse, id: RequestId | nu
  * them, ones it proves its identity for with a payment credential (`agentProof`).
  */
 function keyless(operation: Operation): boolean {
-  return operation.payable === true || ('agentProof' in operation && operation.agentProof === true);
+  return operation.payment !== undefined || ('agentProof' in operation && operation.agentProof === true);
 }
 
 /**

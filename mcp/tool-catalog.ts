@@ -20,7 +20,7 @@ export function toolNameOf(operation: Pick<Operation, 'id'>): string {
 
 function descriptionOf(operation: Operation): string {
   const scope = `(scope: ${operation.scope})`;
-  if (!operation.payable) return `${operation.summary} ${scope}`;
+  if (!operation.payment) return `${operation.summary} ${scope}`;
   return `${operation.summary} ${scope}. Without an API key an agent pays per call: call it once to get the x402 PaymentRequired, then again with the signed PaymentPayload in _meta["x402/payment"] (or an MPP credential in _meta["org.paymentauth/credential"]).`;
 }
 

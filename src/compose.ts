@@ -7,7 +7,8 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { users } from '../db/schema.ts';
 import { createPaymentGateway } from '../payments/gateway/gateway.ts';
-import type { PaymentRail } from '../payments/gateway/rail.ts';
+import type { PaymentRail, RailModule } from '../payments/gateway/rail.ts';
+import { RAILS } from '../payments/rails.ts';
 import { resolveEncryptionKey } from './crypto/encryption-key.ts';
 import { createSealer } from './crypto/sealer.ts';
 import { type Env, publicUrlOf } from './env.ts';
@@ -21,7 +22,17 @@ import type { Services } from './services.ts';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
 
-export async function composeServices(env: Env, database: Database, logger: Logger): Promise<Services> {
+export interface ComposeOptions {
+  /** The payment rails to register (default: every rail this server knows). */
+  rails?: readonly RailModule[];
+}
+
+export async function composeServices(
+  env: Env,
+  database: Database,
+  logger: Logger,
+  options: ComposeOptions = {},
+): Promise<Services> {
   const rateLimits =
     env.RATE_LIMIT_STORE === 'postgres'
       ? createPostgresRateLimitStore(database.db)
@@ -75,30 +86,15 @@ export async function composeServices(env: Env, database: Database, logger: Logg
       },
     ],
   };
-  const publicUrl = publicUrlOf(env);
+  const context = { env, services, operations, publicUrl: publicUrlOf(env) };
   const rails: PaymentRail[] = [];
   // A rail's modules are loaded only when it is configured: they pull in viem, mppx and stripe, thousands
   // of modules that a server without payments would load for nothing at every start.
-  if (env.X402_PAY_TO) {
-    const [{ x402ConfigFrom }, { createX402Rail }] = await Promise.all([
-      import('../payments/x402/config.ts'),
-      import('../payments/x402/x402-rail.ts'),
-    ]);
-    const x402 = x402ConfigFrom(env);
-    if (x402) rails.push(createX402Rail(x402, services, operations, publicUrl));
-  }
-  if (env.MPP_SECRET_KEY) {
-    const [{ mppConfigFrom }, { createMppRail }, { stripeCardRefunds }] = await Promise.all([
-      import('../payments/mpp/config.ts'),
-      import('../payments/mpp/mpp-rail.ts'),
-      import('../payments/mpp/card-refunds.ts'),
-    ]);
-    const mpp = mppConfigFrom(env, publicUrl);
-    if (mpp) {
-      const rail = createMppRail(mpp, services, operations, publicUrl);
-      rails.push(rail);
-      services.cardRefunds = stripeCardRefunds(rail.deps.stripe);
-    }
+  for (const module of options.rails ?? RAILS) {
+    const rail = module.configured(env) ? await module.create(context) : undefined;
+    if (!rail) continue;
+    rails.push(rail);
+    services.cardRefunds ??= rail.cardRefunds;
   }
   if (rails.length > 0) {
     const gateway = createPaymentGateway(rails, operations);

@@ -3,14 +3,13 @@
  * every rail that supports it, and hands a call to the rail it belongs to. Challenges are kept assembled
  * per operation (one with an expiring part until shortly before it expires), so issuing one is a lookup.
  */
-import { priceOf } from '../../src/domain/pricing.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { ErrorCode } from '../../src/errors/catalogue.ts';
-import type { Operation } from '../../src/operations/define-operation.ts';
+import { isPayable, type Operation, type PayableOperation } from '../../src/operations/define-operation.ts';
 import type { PaymentGateway } from '../../src/services.ts';
+import { NO_STORE } from './payment-errors.ts';
 import type { PaymentRail } from './rail.ts';
 
-export const NO_STORE = { 'Cache-Control': 'no-store' };
 /** Challenges kept assembled: every payable operation with each payment code, with room to spare. */
 const MAX_CACHED = 256;
 
@@ -31,19 +30,19 @@ export function createPaymentGateway(
   rails: readonly PaymentRail[],
   operations: readonly Operation[],
 ): Gateway {
-  const byId = new Map(operations.map((operation) => [operation.id, operation]));
-  const operationOf = (id: string): Operation => {
+  const byId = new Map(operations.filter(isPayable).map((operation) => [operation.id, operation]));
+  const operationOf = (id: string): PayableOperation => {
     const operation = byId.get(id);
-    if (!operation) throw new Error(`no operation ${id} in the registry the gateway was built with`);
+    if (!operation) throw new Error(`no payable operation ${id} in the registry the gateway was built with`);
     return operation;
   };
   // The assembled 402 of an operation (per code and message), reused until a part of it must be
   // rebuilt: an ApiError carries no request-specific state (the request id is added when answering).
   const cache = new Map<string, CachedChallenge>();
 
-  const build = async (operation: Operation, code: ErrorCode, message: string | undefined) => {
+  const build = async (operation: PayableOperation, code: ErrorCode, message: string | undefined) => {
     const parts = await Promise.all(
-      rails.filter((r) => r.supports(operation)).map((r) => r.challenge(operation, priceOf(operation.id))),
+      rails.filter((r) => r.supports(operation)).map((r) => r.challenge(operation, operation.payment.price)),
     );
     const error = new ApiError(
       code,
@@ -76,10 +75,15 @@ export function createPaymentGateway(
     rails,
     paymentRequired,
     async handle(request) {
-      const call = { ...request, operation: operationOf(request.operation.id) };
-      const rail = rails.find((r) => r.supports(call.operation) && r.takes(call));
-      if (!rail) throw await paymentRequired(call.operation);
-      return rail.pay({ ...call, price: priceOf(call.operation.id) });
+      const operation = operationOf(request.operation.id);
+      const call = { ...request, operation };
+      // Input no payment could buy is refused before any payment is asked for.
+      operation.payment.check?.(call.input);
+      const supporting = rails.filter((r) => r.supports(operation));
+      const rail =
+        supporting.find((r) => r.carries(call.request)) ?? supporting.find((r) => r.serves?.(call) === true);
+      if (!rail) throw await paymentRequired(operation);
+      return rail.pay({ ...call, price: operation.payment.price });
     },
     async identify(request) {
       for (const rail of rails) {

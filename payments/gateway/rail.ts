@@ -1,14 +1,16 @@
 /**
- * A payment rail (x402, MPP): what it adds to a 402 challenge, whether a call is its to handle, and how
- * it runs a paid call. Rails register with the gateway, which builds the offer from whatever rails
- * support the operation.
+ * A payment rail (x402, MPP, …): what it adds to a 402 challenge, whether a call is its to handle, and
+ * how it runs a paid call. Rails register with the gateway, which builds the offer from whatever rails
+ * support the operation; a rail knows of an operation only what its `payment` section declares.
  */
 
 import type { Price } from '../../src/domain/pricing.ts';
 import type { AgentPrincipal, Principal } from '../../src/domain/principal.ts';
-import type { Operation } from '../../src/operations/define-operation.ts';
+import type { Env } from '../../src/env.ts';
+import type { Operation, PayableOperation } from '../../src/operations/define-operation.ts';
 import type { OperationRequest, OperationResponse } from '../../src/pipeline/operation-io.ts';
-import type { Services } from '../../src/services.ts';
+import type { CardRefunds, Services } from '../../src/services.ts';
+import type { Reconciler } from './reconciler.ts';
 
 export interface ChallengePart {
   /** Response headers (PAYMENT-REQUIRED, WWW-Authenticate). */
@@ -23,7 +25,7 @@ export interface ChallengePart {
 
 export interface PaidCall {
   services: Services;
-  operation: Operation;
+  operation: PayableOperation;
   /** Validated input. */
   input: unknown;
   request: OperationRequest;
@@ -34,15 +36,41 @@ export interface PaidCall {
 }
 
 export interface PaymentRail {
-  name: 'x402' | 'mpp';
-  supports(operation: Operation): boolean;
+  /** Names the rail in `ctx.payment.rail`, the payments table and receipts. */
+  name: string;
+  supports(operation: PayableOperation): boolean;
   /** No database or network call. */
-  challenge(operation: Operation, price: Price): Promise<ChallengePart>;
-  /** Whether this rail takes the call (it carries the rail's credential, or an identity it serves). */
-  takes(call: Omit<PaidCall, 'price'>): boolean;
+  challenge(operation: PayableOperation, price: Price): Promise<ChallengePart>;
+  /** Whether the request carries this rail's credential. */
+  carries(request: OperationRequest): boolean;
+  /** Whether the rail pays for a call that carries no credential (from a balance its caller holds). */
+  serves?(call: Omit<PaidCall, 'price'>): boolean;
   pay(call: PaidCall): Promise<OperationResponse>;
   /** The agent a request proves to be without paying (for balance-style operations). */
   identify?(request: OperationRequest): Promise<AgentPrincipal | undefined>;
-  /** Stops background work (reconcilers). */
+  /** Finishes what requests left open (run in the background; tests call it). */
+  reconciler?: Reconciler;
+  /** Refunds of card payments, for a rail that takes cards. */
+  cardRefunds?: CardRefunds;
+  /** Stops background work. */
   close(): Promise<void>;
+}
+
+export interface RailContext {
+  env: Env;
+  services: Services;
+  operations: readonly Operation[];
+  /** The base URL clients reach this server at (resource URLs in challenges). */
+  publicUrl: string;
+}
+
+/**
+ * A rail as it registers with the composition root (payments/rails.ts): cheap to import; its libraries
+ * load only when the environment turns it on.
+ */
+export interface RailModule {
+  name: string;
+  configured(env: Env): boolean;
+  /** Undefined when its configuration turns out incomplete. */
+  create(context: RailContext): Promise<PaymentRail | undefined>;
 }

@@ -6,7 +6,7 @@
 import { Challenge } from 'mppx';
 import { PACKS } from '../../src/domain/credits/packs.ts';
 import { formatCents, type Price } from '../../src/domain/pricing.ts';
-import type { Operation } from '../../src/operations/define-operation.ts';
+import type { Operation, PayableOperation } from '../../src/operations/define-operation.ts';
 import type { ChallengePart } from '../gateway/rail.ts';
 import type { MppxServer } from './config.ts';
 
@@ -27,7 +27,7 @@ export function creditsOffer() {
 
 export async function mppChallenge(
   mppx: MppxServer,
-  operation: Operation,
+  operation: PayableOperation,
   price: Price,
 ): Promise<ChallengePart> {
   const challenge = await mppx.challenge.stripe.charge({
@@ -49,7 +49,8 @@ export async function mppChallenge(
         challenge_id: challenge.id,
         expires: challenge.expires,
       },
-      ...(operation.id === 'credits.purchase' ? {} : { credits: creditsOffer() }),
+      // Where credits may pay, the challenge says how to buy them.
+      ...(operation.payment.credits === undefined ? {} : { credits: creditsOffer() }),
     },
     offer: `$${formatCents(price.mppCents)} via Stripe (MPP)`,
     validUntilMs: Date.parse(String(challenge.expires)),

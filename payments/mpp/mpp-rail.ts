@@ -1,26 +1,34 @@
 /**
  * The MPP rail as the gateway sees it: its `WWW-Authenticate: Payment` challenge, which calls it takes
- * (an MPP credential, or an agent key whose credits pay), paying, proving identity for balance
- * lookups, and its reconciler.
+ * (an MPP credential, or an agent key whose credits may pay), paying, proving identity for balance
+ * lookups, card refunds, and finishing what requests left open.
  */
 
-import { PRICES } from '../../src/domain/pricing.ts';
+import { orphanDebits } from '../../src/domain/credits/orphan-debits.ts';
+import { agentPrincipal } from '../../src/domain/principal.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
-import type { Services } from '../../src/services.ts';
+import type { CardRefunds, Services } from '../../src/services.ts';
 import type { PaymentRail } from '../gateway/rail.ts';
-import type { Reconciler } from '../periodic-pass.ts';
+import { type Reconciler, startReconciler } from '../gateway/reconciler.ts';
+import { stripeCardRefunds } from './card-refunds.ts';
 import { mppChallenge } from './challenge.ts';
+import { continueCharge } from './charge-settlement.ts';
+import { charges } from './charge-store.ts';
 import { createMppx, createStripeClient, type MppConfig } from './config.ts';
 import { mppHeaderOf } from './credential.ts';
 import type { MppDeps } from './mpp-deps.ts';
 import { identifyByCredential, payWithMpp } from './pay.ts';
-import { startMppReconciler } from './reconciler.ts';
-import { agentPrincipalOf } from './spend-credit.ts';
+import { purchaseOf } from './purchases.ts';
+import { refundDebit } from './spend-credit.ts';
 
 export interface MppRail extends PaymentRail {
   deps: MppDeps;
   reconciler: Reconciler;
+  cardRefunds: CardRefunds;
 }
+
+/** A debit without its campaign this long after it was booked belongs to a request that died. */
+const ORPHAN_AFTER_MS = 2 * 60_000;
 
 export function createMppRail(
   config: MppConfig,
@@ -37,25 +45,52 @@ export function createMppRail(
     publicUrl,
     leaseMs: 60_000,
   };
-  const reconciler = startMppReconciler(
-    deps,
-    new Map(operations.filter((o) => o.payable).map((o) => [o.id, o])),
-  );
+  const reconciler = startReconciler(services, operations, {
+    name: 'mpp',
+    intervalMs: config.reconcileIntervalMs,
+    // Credits debited for something never created come back.
+    async alsoEachPass(now) {
+      const orphans = await orphanDebits(services.db, new Date(now.getTime() - ORPHAN_AFTER_MS), 20);
+      for (const orphan of orphans) {
+        await refundDebit(
+          deps,
+          { ...orphan, resourceId: orphan.campaignId, entryId: orphan.id },
+          'what the credits paid for was never created',
+        );
+      }
+      return orphans.length;
+    },
+    abandoned: (now, limit) => charges.abandoned(services.db, ['charging', 'charged'], now, limit),
+    lease: (row, now) => charges.takeLease(services.db, row.id, now, deps.leaseMs),
+    finish: (operation, charge) =>
+      continueCharge(
+        deps,
+        purchaseOf(deps, operation, {
+          input: charge.input,
+          requestId: `reconcile_${charge.id}`,
+          now: charge.createdAt,
+        }),
+        charge,
+        'reconcile',
+      ),
+  });
   return {
     name: 'mpp',
     deps,
     reconciler,
-    supports: (operation) => operation.payable === true && PRICES[operation.id]?.mppCents !== undefined,
+    cardRefunds: stripeCardRefunds(stripe),
+    supports: (operation) => operation.payment.price.mppCents !== undefined,
     challenge: (operation, price) => mppChallenge(deps.mppx, operation, price),
-    // Its credential, an agent key whose credits may pay, or an operation only MPP can pay for.
-    takes: (call) =>
-      mppHeaderOf(call.request.header) !== undefined ||
-      (call.principal.kind === 'key' && call.principal.agentIdentityId !== null) ||
-      PRICES[call.operation.id]?.x402Atomic === undefined,
+    carries: (request) => mppHeaderOf(request.header) !== undefined,
+    // An agent key whose credits may pay.
+    serves: (call) =>
+      call.operation.payment.credits !== undefined &&
+      call.principal.kind === 'key' &&
+      call.principal.agentIdentityId !== null,
     pay: (call) => payWithMpp(deps, call),
     async identify(request) {
       const identityId = await identifyByCredential(deps, mppHeaderOf(request.header));
-      return identityId ? agentPrincipalOf(deps, identityId) : undefined;
+      return identityId ? agentPrincipal(services.systemUserId, identityId) : undefined;
     },
     close: () => reconciler.stop(),
   };

@@ -1,11 +1,10 @@
 /**
- * A payable call on the MPP rail. Credit packs are bought with a credential for their price. Campaigns
- * are paid with a credit when the caller's identity (its agent key, or the payment token of its
- * credential) has one; otherwise a credential for the campaign price pays directly; otherwise 402
- * PAYMENT_005 says how to buy credits.
+ * A payable call on the MPP rail. Where the operation may be paid with credits and the caller's
+ * identity (its agent key, or the payment token of its credential) has enough, they pay; otherwise a
+ * credential for the price pays directly; otherwise the 402 says what to do (for credit-priced
+ * operations, PAYMENT_005: how to buy credits).
  */
 
-import { PACKS, packOf } from '../../src/domain/credits/packs.ts';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -15,12 +14,12 @@ import {
 } from '../../src/pipeline/idempotency.ts';
 import type { OperationResponse } from '../../src/pipeline/operation-io.ts';
 import type { PaidCall } from '../gateway/rail.ts';
-import { payWithCredential } from './charged-call.ts';
 import { type MppCredential, mppHeaderOf, readCredential } from './credential.ts';
 import { identityOfSpt } from './identity.ts';
 import type { MppDeps } from './mpp-deps.ts';
-import { campaignPurchase, packPurchase } from './purchases.ts';
-import { credentialRefused, unknownPack } from './responses.ts';
+import { payWithCredential } from './pay-with-credential.ts';
+import { purchaseOf } from './purchases.ts';
+import { credentialRefused } from './responses.ts';
 import { spendCredit } from './spend-credit.ts';
 
 function credentialOf(deps: MppDeps, call: PaidCall): MppCredential | undefined {
@@ -38,35 +37,26 @@ async function challenge(call: PaidCall, code?: 'PAYMENT_005', message?: string)
 }
 
 export async function payWithMpp(deps: MppDeps, call: PaidCall): Promise<OperationResponse> {
-  if (call.operation.id === 'credits.purchase') {
-    const pack = (call.input as { pack: string }).pack;
-    if (!packOf(pack)) throw unknownPack(pack, Object.keys(PACKS));
-    const credential = credentialOf(deps, call);
-    if (!credential) return challenge(call);
-    return payWithCredential(
-      deps,
-      call,
-      credential,
-      packPurchase(deps, call.operation, call.request.requestId),
-    );
-  }
-
   const credential = credentialOf(deps, call);
-  const keyIdentity = call.principal.kind === 'key' ? call.principal.agentIdentityId : null;
-  const identityId =
-    keyIdentity ?? (credential ? await identityOfSpt(deps.services.db, credential.sptHash) : undefined);
-  if (identityId) {
-    const paid = await spendCreditOnce(deps, call, identityId);
-    if (paid) return paid;
+  const creditPriced = call.operation.payment.credits !== undefined;
+  if (creditPriced) {
+    const keyIdentity = call.principal.kind === 'key' ? call.principal.agentIdentityId : null;
+    const identityId =
+      keyIdentity ?? (credential ? await identityOfSpt(deps.services.db, credential.sptHash) : undefined);
+    if (identityId) {
+      const paid = await spendCreditOnce(deps, call, identityId);
+      if (paid) return paid;
+    }
   }
   if (credential) {
-    return payWithCredential(
-      deps,
-      call,
-      credential,
-      campaignPurchase(deps, call.operation, call.input, call.request.requestId, call.now),
-    );
+    const purchase = purchaseOf(deps, call.operation, {
+      input: call.input,
+      requestId: call.request.requestId,
+      now: call.now,
+    });
+    return payWithCredential(deps, call, credential, purchase);
   }
+  if (!creditPriced) return challenge(call);
   return challenge(
     call,
     'PAYMENT_005',
@@ -74,7 +64,10 @@ export async function payWithMpp(deps: MppDeps, call: PaidCall): Promise<Operati
   );
 }
 
-/** Spends a credit, honouring Idempotency-Key per agent identity (the response stored with the campaign). */
+/**
+ * Spends credits, honouring Idempotency-Key per agent identity (the response stored with what was
+ * bought). The claim is leased, not tied to the handler's transaction: the debit commits before it.
+ */
 async function spendCreditOnce(
   deps: MppDeps,
   call: PaidCall,
@@ -90,9 +83,7 @@ async function spendCreditOnce(
     requestHash(call.input),
     call.now,
   );
-  if (claimed.kind === 'replay') {
-    return { ...claimed.response, headers: { ...claimed.response.headers, 'Idempotent-Replayed': 'true' } };
-  }
+  if (claimed.kind === 'replay') return claimed.response;
   try {
     const paid = await spendCredit(deps, call, identityId, (tx, response) =>
       completeIdempotencyKey(tx, sealer, claimed, response),

@@ -1,23 +1,28 @@
 /**
- * The two things an MPP credential buys: a credit pack (credits.purchase: the handler books the credits
- * after the charge) and a campaign paid directly (campaigns.create: the campaign is created inactive
- * before the charge and activated after it). Both issue the identity's API key with its first payment.
+ * The two shapes of what an MPP credential buys, as the operation's `payment` section declares it:
+ * something created before the charge that waits for it (`deferred`: created by the handler, made live
+ * after the charge), or something the handler makes once the money moved (a credit pack). Both record
+ * the payment and issue the identity's API key with its first payment.
  */
 
-import { and, eq } from 'drizzle-orm';
 import type { Receipt } from 'mppx';
 import type { Db } from '../../db/client.ts';
-import { campaigns } from '../../db/schema.ts';
-import { issueAgentKey } from '../../src/domain/agents/identities.ts';
-import { activatePaidCampaign, recordPayment } from '../../src/domain/campaigns/activate-campaign.ts';
-import type { Operation } from '../../src/operations/define-operation.ts';
+import {
+  agentKeyFor,
+  completeDeferredPurchase,
+  type ReceivedPayment,
+  recordPayment,
+} from '../../src/domain/payments/complete-purchase.ts';
+import { agentPrincipal } from '../../src/domain/principal.ts';
+import type { PayableOperation } from '../../src/operations/define-operation.ts';
 import type { StoredResponse } from '../../src/pipeline/operation-io.ts';
 import { runHandler, successResponse } from '../../src/pipeline/run-handler.ts';
-import { type ChargeRow, updateCharge } from './charge-store.ts';
-import type { ChargedPurchase } from './charged-call.ts';
+import type { ChargedPurchase } from './charge-settlement.ts';
+import { type ChargeRow, charges } from './charge-store.ts';
 import type { MppDeps } from './mpp-deps.ts';
 import { receiptHeaders } from './responses.ts';
-import { agentPrincipalOf } from './spend-credit.ts';
+
+const KEY_LABEL = 'agent (MPP)';
 
 function withPayment(
   response: StoredResponse,
@@ -33,36 +38,34 @@ function withPayment(
   };
 }
 
-/** credits.purchase: nothing exists before the charge; afterwards the handler books the pack. */
-export function packPurchase(deps: MppDeps, operation: Operation, requestId: string): ChargedPurchase {
+function received(charge: ChargeRow, receipt: Receipt.Receipt): ReceivedPayment {
+  return {
+    rail: 'mpp',
+    identityId: charge.identityId as string,
+    amountMinor: BigInt(charge.amountCents),
+    currency: 'usd',
+    reference: receipt.reference,
+  };
+}
+
+/** Nothing exists before the charge; afterwards the handler runs with the payment it made. */
+function purchaseAfterCharge(deps: MppDeps, operation: PayableOperation, requestId: string): ChargedPurchase {
   return {
     prepare: (reserve) => deps.services.db.transaction(async (tx) => (await reserve(tx)).charge),
     async apply(tx: Db, charge: ChargeRow, receipt: Receipt.Receipt) {
       const identityId = charge.identityId as string;
       const now = deps.services.clock();
-      const paymentId = await recordPayment(
-        tx,
-        {
-          rail: 'mpp',
-          identityId,
-          amountMinor: BigInt(charge.amountCents),
-          currency: 'usd',
-          reference: receipt.reference,
-        },
-        null,
-        now,
-      );
+      const paymentId = await recordPayment(tx, received(charge, receipt), null, now);
       const run = await runHandler({ ...deps.services, db: tx }, operation, charge.input, {
-        principal: agentPrincipalOf(deps, identityId),
+        principal: agentPrincipal(deps.services.systemUserId, identityId),
         requestId,
         services: deps.services,
         now,
-        payment: { rail: 'mpp', settlesAfterCommit: false, reference: receipt.reference, paymentId },
+        payment: { rail: 'mpp', reference: receipt.reference, paymentId },
       });
-      const agentKey = await issueAgentKey(tx, {
-        identityId,
+      const agentKey = await agentKeyFor(tx, identityId, {
         systemUserId: deps.services.systemUserId,
-        label: 'agent (MPP)',
+        keyLabel: KEY_LABEL,
         now,
       });
       return withPayment(successResponse(operation, run.result), receipt, {
@@ -77,14 +80,9 @@ export function packPurchase(deps: MppDeps, operation: Operation, requestId: str
   };
 }
 
-/** campaigns.create paid directly: the campaign waits inactive for its charge. */
-export function campaignPurchase(
-  deps: MppDeps,
-  operation: Operation,
-  input: unknown,
-  requestId: string,
-  now: Date,
-): ChargedPurchase {
+/** Created before the charge by the handler, waiting for it; made live once the charge went through. */
+function deferredPurchase(deps: MppDeps, operation: PayableOperation, call: PurchaseCall): ChargedPurchase {
+  const { input, requestId, now } = call;
   return {
     async prepare(reserve) {
       let charge: ChargeRow | undefined;
@@ -98,50 +96,55 @@ export function campaignPurchase(
             const reserved = await reserve(tx);
             charge = reserved.charge;
             return {
-              principal: agentPrincipalOf(deps, reserved.identityId),
-              payment: { rail: 'mpp', settlesAfterCommit: true },
+              principal: agentPrincipal(deps.services.systemUserId, reserved.identityId),
+              payment: { rail: 'mpp' },
             };
           },
           after: async (tx, run) => {
-            const campaignId = (run.result.data as { id: string }).id;
-            charge = { ...(charge as ChargeRow), campaignId };
-            await updateCharge(tx, charge.id, { campaignId });
+            const reserved = charge as ChargeRow;
+            const resourceId = (run.result.data as { id: string }).id;
+            charge = { ...reserved, resourceId };
+            await charges.update(tx, reserved.id, { resourceId });
           },
         },
       );
       return charge as ChargeRow;
     },
     async apply(tx: Db, charge: ChargeRow, receipt: Receipt.Receipt) {
-      const identityId = charge.identityId as string;
-      const at = deps.services.clock();
-      const { campaign, agentKey } = await activatePaidCampaign(
+      const { data, agentKey } = await completeDeferredPurchase(
         tx,
-        charge.campaignId as string,
-        {
-          rail: 'mpp',
-          identityId,
-          amountMinor: BigInt(charge.amountCents),
-          currency: 'usd',
-          reference: receipt.reference,
-        },
-        { systemUserId: deps.services.systemUserId, keyLabel: 'agent (MPP)', now: at },
+        operation,
+        charge.resourceId as string,
+        received(charge, receipt),
+        { systemUserId: deps.services.systemUserId, keyLabel: KEY_LABEL, now: deps.services.clock() },
       );
       return withPayment(
-        { status: operation.successStatus ?? 200, headers: {}, body: { success: true, data: campaign } },
+        { status: operation.successStatus ?? 200, headers: {}, body: { success: true, data } },
         receipt,
         {
           rail: 'mpp',
           reference: receipt.reference,
-          identity_id: identityId,
+          identity_id: charge.identityId,
           ...(agentKey ? { agent_api_key: agentKey } : {}),
         },
       );
     },
     async undo(tx: Db, charge: ChargeRow) {
-      if (!charge.campaignId) return;
-      await tx
-        .delete(campaigns)
-        .where(and(eq(campaigns.id, charge.campaignId), eq(campaigns.status, 'pending_payment')));
+      if (charge.resourceId) await operation.payment.deferred?.undo(tx, charge.resourceId);
     },
   };
+}
+
+/** The paid call a purchase belongs to (or, for the reconciler, the one its charge recorded). */
+export interface PurchaseCall {
+  input: unknown;
+  requestId: string;
+  now: Date;
+}
+
+/** What a charge for `operation` buys. */
+export function purchaseOf(deps: MppDeps, operation: PayableOperation, call: PurchaseCall): ChargedPurchase {
+  return operation.payment.deferred
+    ? deferredPurchase(deps, operation, call)
+    : purchaseAfterCharge(deps, operation, call.requestId);
 }

@@ -1,11 +1,16 @@
 /**
- * What the MPP rail answers with: the receipt header, and the errors of the reference (PAYMENT_003 a
- * credential refused, BILLING_004 a card declined, PAYMENT_006 an unknown pack, SERVER_009 Stripe out
- * of reach), each saying what to do next.
+ * What the MPP rail answers with: the receipt header, and its errors (PAYMENT_003 a credential refused,
+ * BILLING_004 a card declined, SERVER_009 Stripe out of reach or a booking still to be made), each
+ * saying what to do next.
  */
 import { Receipt } from 'mppx';
 import { ApiError } from '../../src/errors/api-error.ts';
-import { NO_STORE } from '../gateway/gateway.ts';
+import {
+  NO_STORE,
+  paymentInProgress,
+  paymentReused,
+  processorUnreachable,
+} from '../gateway/payment-errors.ts';
 
 export function receiptHeaders(receipt: Receipt.Receipt): Record<string, string> {
   return { 'Payment-Receipt': Receipt.serialize(receipt), ...NO_STORE };
@@ -21,39 +26,16 @@ export function cardDeclined(): ApiError {
   });
 }
 
-export function unknownPack(pack: string, known: readonly string[]): ApiError {
-  return new ApiError('PAYMENT_006', `invalid credit pack id: ${pack}; available: ${known.join(', ')}`);
-}
-
-export function stripeUnreachable(): ApiError {
-  return new ApiError(
-    'SERVER_009',
+export const stripeUnreachable = (): ApiError =>
+  processorUnreachable(
     'the card processor did not answer; if the charge went through it will be booked - resend the same request later for the outcome',
-    { headers: { 'Retry-After': '5', ...NO_STORE } },
   );
-}
 
-export function chargeInProgress(): ApiError {
-  return new ApiError(
-    'SERVER_016',
-    'this payment credential is being processed; retry shortly for its result',
-    {
-      headers: { 'Retry-After': '1' },
-    },
-  );
-}
-
-export function credentialReused(): ApiError {
-  return new ApiError(
-    'SERVER_016',
-    'this payment credential was already used for a different request; get a new challenge',
-  );
-}
-
-export function bookingPending(): ApiError {
-  return new ApiError(
-    'SERVER_009',
+export const bookingPending = (): ApiError =>
+  processorUnreachable(
     'the payment went through but booking it failed; it is booked automatically - resend the same request shortly for the result',
-    { headers: { 'Retry-After': '5', ...NO_STORE } },
   );
-}
+
+export const chargeInProgress = (): ApiError => paymentInProgress('payment credential');
+
+export const credentialReused = (): ApiError => paymentReused('payment credential', 'get a new challenge');

@@ -1,49 +1,43 @@
 /**
- * Paying for a campaign with a credit: the debit is booked first (the balance can never go below zero,
- * so of N parallel requests exactly `balance` get through), then the campaign is created with the id
- * the debit names; if that fails the credit comes back as a refund entry, never an edit.
+ * Paying with credits: the debit is booked first (the balance can never go below zero, so of N parallel
+ * requests exactly `balance` get through), then the handler creates what is bought under the id the
+ * debit names and, when it waits for a payment, it is made live in the same transaction; if that fails
+ * the credits come back as a refund entry, never an edit.
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
-import { enqueueCampaignRun } from '../../src/domain/campaigns/activate-campaign.ts';
 import { InsufficientCredits, postEntry } from '../../src/domain/credits/ledger.ts';
-import type { AgentPrincipal } from '../../src/domain/principal.ts';
-import { AGENT_SCOPES } from '../../src/domain/principal.ts';
+import { agentPrincipal } from '../../src/domain/principal.ts';
 import type { OperationResponse, StoredResponse } from '../../src/pipeline/operation-io.ts';
 import { runHandler } from '../../src/pipeline/run-handler.ts';
 import type { PaidCall } from '../gateway/rail.ts';
 import type { MppDeps } from './mpp-deps.ts';
 
-export function agentPrincipalOf(deps: Pick<MppDeps, 'services'>, identityId: string): AgentPrincipal {
-  return { kind: 'agent', userId: deps.services.systemUserId, identityId, scopes: AGENT_SCOPES };
-}
+/** Ledger references of the debit paying for a resource and of its refund; the credit_entries column is campaign_id. */
+export const debitReference = (resourceId: string) => `campaign:${resourceId}:debit`;
+export const refundReference = (resourceId: string) => `campaign:${resourceId}:refund`;
 
-export const debitReference = (campaignId: string) => `campaign:${campaignId}:debit`;
-export const refundReference = (campaignId: string) => `campaign:${campaignId}:refund`;
-
-/** Gives a debited credit back (idempotent: one refund per debit). */
+/** Gives debited credits back (idempotent: one refund per debit). */
 export async function refundDebit(
   deps: MppDeps,
-  identityId: string,
-  campaignId: string,
-  debitEntryId: string,
+  debit: { identityId: string; resourceId: string; entryId: string; credits: number },
   reason: string,
 ): Promise<void> {
   await postEntry(deps.services.db, {
-    identityId,
+    identityId: debit.identityId,
     kind: 'refund',
-    credits: 1,
-    reference: refundReference(campaignId),
-    campaignId,
-    reversesEntryId: debitEntryId,
+    credits: debit.credits,
+    reference: refundReference(debit.resourceId),
+    campaignId: debit.resourceId,
+    reversesEntryId: debit.entryId,
     metadata: { reason },
     at: deps.services.clock(),
   });
 }
 
 /**
- * Undefined when the identity has no credit left. `inTransaction` runs in the campaign's transaction
- * with the final response (an Idempotency-Key stored with the campaign).
+ * Undefined when the identity has too few credits left. `inTransaction` runs in the handler's
+ * transaction with the final response (an Idempotency-Key stored with what was bought).
  */
 export async function spendCredit(
   deps: MppDeps,
@@ -51,16 +45,18 @@ export async function spendCredit(
   identityId: string,
   inTransaction?: (tx: Db, response: StoredResponse) => Promise<void>,
 ): Promise<OperationResponse | undefined> {
-  const campaignId = randomUUID();
+  const { payment } = call.operation;
+  const credits = payment.credits ?? 0;
+  const resourceId = randomUUID();
   let debit: Awaited<ReturnType<typeof postEntry>>;
   try {
     // One statement, atomic on its own: no transaction around it.
     debit = await postEntry(deps.services.db, {
       identityId,
       kind: 'debit',
-      credits: -1,
-      reference: debitReference(campaignId),
-      campaignId,
+      credits: -credits,
+      reference: debitReference(resourceId),
+      campaignId: resourceId,
       metadata: { operation: call.operation.id, request_id: call.request.requestId },
       at: call.now,
     });
@@ -75,24 +71,33 @@ export async function spendCredit(
       call.operation,
       call.input,
       {
-        principal: agentPrincipalOf(deps, identityId),
+        principal: agentPrincipal(deps.services.systemUserId, identityId),
         requestId: call.request.requestId,
         services: deps.services,
         now: call.now,
-        payment: { rail: 'mpp', settlesAfterCommit: false, reference: debitReference(campaignId) },
-        newId: campaignId,
+        payment: { rail: 'mpp', reference: debitReference(resourceId) },
+        newId: resourceId,
       },
       {
         after: async (tx, run) => {
-          await enqueueCampaignRun(tx, campaignId);
+          // Paid in full already: what waits for its payment goes live in the same transaction.
+          const live = payment.deferred
+            ? await payment.deferred.activate(tx, resourceId, call.now)
+            : undefined;
           const body = run.response.body as Record<string, unknown>;
           response = {
             status: run.response.status,
             headers: run.response.headers,
             body: {
               ...body,
+              ...(live === undefined ? {} : { data: live }),
               meta: {
-                payment: { rail: 'mpp', credits_spent: 1, balance: debit.balance, identity_id: identityId },
+                payment: {
+                  rail: 'mpp',
+                  credits_spent: credits,
+                  balance: debit.balance,
+                  identity_id: identityId,
+                },
               },
             },
           };
@@ -101,7 +106,11 @@ export async function spendCredit(
       },
     );
   } catch (error) {
-    await refundDebit(deps, identityId, campaignId, debit.entry.id, 'campaign creation failed');
+    await refundDebit(
+      deps,
+      { identityId, resourceId, entryId: debit.entry.id, credits },
+      'creating what the credits paid for failed',
+    );
     throw error;
   }
   return response;

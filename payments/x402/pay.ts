@@ -1,33 +1,33 @@
 /**
  * A call paid with x402, in the order that makes it safe: decode → (replay?) → verify → reserve the
- * authorization under its unique constraint → create what was bought, inactive, in one transaction →
- * settle → activate. The same authorization sent twice, in parallel or after a lost response, runs the
+ * authorization under its unique constraint → create what was bought, waiting for its payment, in one
+ * transaction → settle → make it live (settlement.ts). The same authorization sent twice, in parallel or after a lost response, runs the
  * handler once and moves money once.
  */
 import { randomUUID } from 'node:crypto';
 import { getAddress } from 'viem';
 import { upsertIdentity } from '../../src/domain/agents/identities.ts';
 import { x402Amount } from '../../src/domain/pricing.ts';
-import { ApiError } from '../../src/errors/api-error.ts';
+import { agentPrincipal } from '../../src/domain/principal.ts';
+import type { ApiError } from '../../src/errors/api-error.ts';
 import { requestHash, validateIdempotencyKey } from '../../src/pipeline/idempotency.ts';
 import type { OperationResponse } from '../../src/pipeline/operation-io.ts';
 import { runHandler } from '../../src/pipeline/run-handler.ts';
+import { paymentOfAnotherIdentity, paymentReused } from '../gateway/payment-errors.ts';
 import type { PaidCall } from '../gateway/rail.ts';
 import {
   type AuthorizationRow,
+  authorizations,
   findByIdempotencyKey,
   findByNonce,
   payloadHash,
-  reserve,
-  takeLease,
 } from './authorization-store.ts';
 import { paymentRequirements } from './challenge.ts';
-import { concludeSettlement, settleReserved } from './conclude.ts';
 import { decodePayment, paymentHeaderOf } from './decode-payment.ts';
 import { ChainUnavailableError } from './facilitator.ts';
-import { authorizationReused, chainUnavailable, paymentInProgress, verificationFailed } from './responses.ts';
-import { resumeRow } from './resume.ts';
-import { agentPrincipal, type X402Deps } from './x402-deps.ts';
+import { authorizationInProgress, chainUnavailable, verificationFailed } from './responses.ts';
+import { answerSettlement, continueSettlement, settle } from './settlement.ts';
+import type { X402Deps } from './x402-deps.ts';
 
 /** A promise held until `open` (or rejected by `cancel`); never reported as unhandled. */
 function openingGate() {
@@ -55,26 +55,20 @@ async function resumeForRequest(
   row: AuthorizationRow,
   hash: string,
 ): Promise<OperationResponse> {
-  if (row.requestHash !== hash || row.operationId !== call.operation.id) throw authorizationReused();
+  if (row.requestHash !== hash || row.operationId !== call.operation.id) {
+    throw paymentReused('payment authorization (or Idempotency-Key)', 'sign a new one');
+  }
   // A replay answers with what the first request got (an agent key included): only to that identity.
   if (call.principal.kind === 'key' && call.principal.agentIdentityId !== row.identityId) {
-    throw new ApiError('AUTH_002', 'this payment belongs to another agent identity than this API key');
+    throw paymentOfAnotherIdentity('payment', 'this API key');
   }
-  if (row.state === 'settled')
-    return (await resumeRow(
-      deps,
-      call.operation,
-      row,
-      'request',
-      call.request.requestId,
-    )) as OperationResponse;
   const leased =
-    row.state === 'refund_owed' || row.state === 'refunded'
+    row.state === 'settled' || row.state === 'refund_owed' || row.state === 'refunded'
       ? row
-      : await takeLease(deps.services.db, row.id, call.now, deps.leaseMs);
-  if (!leased) throw paymentInProgress();
-  const response = await resumeRow(deps, call.operation, leased, 'request', call.request.requestId);
-  if (!response) throw paymentInProgress();
+      : await authorizations.takeLease(deps.services.db, row.id, call.now, deps.leaseMs);
+  if (!leased) throw authorizationInProgress();
+  const response = await continueSettlement(deps, call.operation, leased, 'request', call.request.requestId);
+  if (!response) throw authorizationInProgress();
   return response;
 }
 
@@ -171,7 +165,7 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   let row: AuthorizationRow | undefined;
   const gate = openingGate();
   const payment = { payload: decoded.payload, requirements };
-  const settling = settleReserved(deps, () => row as AuthorizationRow, payment, {
+  const settling = settle(deps, () => row as AuthorizationRow, payment, {
     gate: gate.promise,
   });
   let known: OperationResponse | undefined;
@@ -196,8 +190,8 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   }
 
   // One transaction: the identity, the reservation (unique per authorization: a concurrent duplicate
-  // waits here and then finds it taken) naming the campaign, and the inactive campaign.
-  // The campaign's id is chosen here, so the reservation names it from the start.
+  // waits here and then finds it taken) naming what is bought, and that resource, waiting for payment.
+  // Its id is chosen here, so the reservation names it from the start.
   const newId = randomUUID();
   let reservedIdentity: string | undefined;
   const byNonce = () =>
@@ -212,7 +206,7 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
         requestId: call.request.requestId,
         services,
         now: call.now,
-        payment: { rail: 'x402', settlesAfterCommit: true },
+        payment: { rail: 'x402' },
         newId,
       },
       {
@@ -220,12 +214,9 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
           const identityId = deps.known.idOf('wallet', payer) ?? (await upsertIdentity(tx, 'wallet', payer));
           reservedIdentity = identityId;
           if (call.principal.kind === 'key' && call.principal.agentIdentityId !== identityId) {
-            throw new ApiError(
-              'AUTH_002',
-              'this API key belongs to another agent identity than the paying wallet',
-            );
+            throw paymentOfAnotherIdentity('API key', 'the paying wallet');
           }
-          row = await reserve(tx, {
+          row = await authorizations.claim(tx, {
             network: config.network.id,
             asset: config.asset,
             payer,
@@ -239,11 +230,12 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
             requestHash: hash,
             idempotencyKey: idempotencyKey ?? null,
             identityId,
-            campaignId: newId,
+            resourceId: newId,
+            state: 'reserved',
             lockedUntil: new Date(call.now.getTime() + deps.leaseMs),
           });
           if (!row) throw new ReservationTaken();
-          return { principal: agentPrincipal(deps, identityId) };
+          return { principal: agentPrincipal(services.systemUserId, identityId) };
         },
         after: async (_tx, run) => {
           // The reservation names the id the operation was given: one that ignores it cannot be paid for.
@@ -266,7 +258,7 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
       (idempotencyKey !== undefined
         ? await findByIdempotencyKey(services.db, { payer, operationId: call.operation.id, idempotencyKey })
         : undefined);
-    if (!other) throw paymentInProgress();
+    if (!other) throw authorizationInProgress();
     if (other.payloadHash !== signed && other.nonce === nonce)
       throw fail('invalid_exact_evm_nonce_already_used');
     return resumeForRequest(deps, call, other, hash);
@@ -274,7 +266,7 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   // Committed: the identity exists for good.
   if (reservedIdentity) deps.known.remember('wallet', payer, reservedIdentity);
   gate.open();
-  return concludeSettlement(
+  return answerSettlement(
     deps,
     call.operation,
     row as unknown as AuthorizationRow,

@@ -1,12 +1,12 @@
 /**
- * When money moved but the campaign cannot exist any more: the payment still enters the ledger, a refund
- * is recorded as owed, and with a refund wallet (X402_REFUND_PRIVATE_KEY) the USDC is sent back. A
+ * When money moved but what it bought cannot exist any more: the payment still enters the ledger, a
+ * refund is recorded as owed, and with a refund wallet (X402_REFUND_PRIVATE_KEY) the USDC is sent back. A
  * refund is marked `sending` before its transaction goes out and never sent twice automatically.
  */
 import { and, eq } from 'drizzle-orm';
 import type { Hex } from 'viem';
-import { campaigns } from '../../db/schema.ts';
 import { paymentRefunds, payments, x402Authorizations } from '../../db/schema-payments.ts';
+import type { PayableOperation } from '../../src/operations/define-operation.ts';
 import { eip3009Abi } from './eip3009.ts';
 import type { X402Deps } from './x402-deps.ts';
 
@@ -17,6 +17,7 @@ export interface RefundState {
 
 export async function recordRefundOwed(
   deps: X402Deps,
+  operation: PayableOperation,
   authorizationId: string,
   transaction: string,
   reason: string,
@@ -63,11 +64,7 @@ export async function recordRefundOwed(
         createdAt: now,
       })
       .onConflictDoNothing();
-    if (row.campaignId) {
-      await tx
-        .delete(campaigns)
-        .where(and(eq(campaigns.id, row.campaignId), eq(campaigns.status, 'pending_payment')));
-    }
+    if (row.resourceId) await operation.payment.deferred?.undo(tx, row.resourceId);
     await tx
       .update(x402Authorizations)
       .set({ state: 'refund_owed', txHash: transaction, failureReason: reason, updatedAt: now })

@@ -1,6 +1,7 @@
 /**
- * What the x402 rail answers: the settled 201 (campaign + payment receipt headers), the 202 while a
- * settlement is pending, and the PAYMENT_002 / PAYMENT_004 / SERVER_009 errors, each with the reason.
+ * What the x402 rail answers: the settled answer (what was bought + payment receipt headers), the 202
+ * while a settlement is pending, and its errors (PAYMENT_002 refused, PAYMENT_004 charged but not
+ * completed, SERVER_009 chain out of reach), each with the reason.
  */
 import { encodePaymentResponseHeader } from '@x402/core/http';
 import type { SettleResponse } from '@x402/core/types';
@@ -9,7 +10,7 @@ import { formatUsdc, type Price } from '../../src/domain/pricing.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { StoredResponse } from '../../src/pipeline/operation-io.ts';
-import { NO_STORE } from '../gateway/gateway.ts';
+import { NO_STORE, paymentInProgress, processorUnreachable } from '../gateway/payment-errors.ts';
 import { x402Challenge } from './challenge.ts';
 import type { X402Config } from './config.ts';
 
@@ -30,23 +31,15 @@ export interface PaymentMeta {
   agent_api_key?: ApiKeyWithSecret;
 }
 
-export function settledResponse(
-  operation: Operation,
+export function paidResponse(
+  status: number,
   data: unknown,
   settle: SettleResponse,
   meta: PaymentMeta,
 ): StoredResponse {
   return {
-    status: operation.successStatus ?? 200,
-    headers: { ...receiptHeaders(settle), ...NO_STORE },
-    body: { success: true, data, meta: { payment: meta } },
-  };
-}
-
-export function pendingResponse(data: unknown, settle: SettleResponse, meta: PaymentMeta): StoredResponse {
-  return {
-    status: 202,
-    headers: { ...receiptHeaders(settle), ...NO_STORE, 'Retry-After': '2' },
+    status,
+    headers: { ...receiptHeaders(settle), ...NO_STORE, ...(status === 202 ? { 'Retry-After': '2' } : {}) },
     body: { success: true, data, meta: { payment: meta } },
   };
 }
@@ -65,30 +58,12 @@ export function verificationFailed(
   });
 }
 
-export function chainUnavailable(): ApiError {
-  return new ApiError(
-    'SERVER_009',
+export const chainUnavailable = (): ApiError =>
+  processorUnreachable(
     'the payment network cannot be reached right now; resend the same request later to get the outcome (one authorization is never charged twice)',
-    { headers: { 'Retry-After': '5', ...NO_STORE } },
   );
-}
 
-export function paymentInProgress(): ApiError {
-  return new ApiError(
-    'SERVER_016',
-    'this payment authorization is being processed; retry shortly for its result',
-    {
-      headers: { 'Retry-After': '1' },
-    },
-  );
-}
-
-export function authorizationReused(): ApiError {
-  return new ApiError(
-    'SERVER_016',
-    'this payment authorization (or Idempotency-Key) was already used for a different request; sign a new one',
-  );
-}
+export const authorizationInProgress = (): ApiError => paymentInProgress('payment authorization');
 
 export function chargedButFailed(
   transaction: string,
@@ -98,7 +73,7 @@ export function chargedButFailed(
   const amount = `$${formatUsdc(amountAtomic)} USDC`;
   const detail =
     refund === 'completing'
-      ? 'finishing the campaign failed; it is retried automatically - resend the same request for the result'
+      ? 'completing the purchase failed; it is retried automatically - resend the same request for the result'
       : refund.state === 'sent'
         ? `the ${amount} were sent back in transaction ${refund.reference}`
         : `a refund of ${amount} is owed to the payer and recorded`;

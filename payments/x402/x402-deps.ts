@@ -4,8 +4,6 @@
  */
 import type { PublicClient } from 'viem';
 import type { KnownIdentities } from '../../src/domain/agents/identities.ts';
-import type { AgentPrincipal } from '../../src/domain/principal.ts';
-import { AGENT_SCOPES } from '../../src/domain/principal.ts';
 import type { Services } from '../../src/services.ts';
 import type { X402Config } from './config.ts';
 import type { Facilitator } from './facilitator.ts';
@@ -23,8 +21,4 @@ export interface X402Deps {
   leaseMs: number;
   /** Payers seen before, and whether they hold their agent key. */
   known: KnownIdentities;
-}
-
-export function agentPrincipal(deps: Pick<X402Deps, 'services'>, identityId: string): AgentPrincipal {
-  return { kind: 'agent', userId: deps.services.systemUserId, identityId, scopes: AGENT_SCOPES };
 }

@@ -1,20 +1,20 @@
 /**
  * The x402 rail as the gateway sees it: its part of the 402 challenge, whether a request carries an
- * x402 payment (PAYMENT-SIGNATURE or X-PAYMENT), paying, and the reconciler it runs in the background.
+ * x402 payment (PAYMENT-SIGNATURE or X-PAYMENT), paying, and finishing what requests left open.
  */
 
 import { KnownIdentities } from '../../src/domain/agents/identities.ts';
-import { PRICES } from '../../src/domain/pricing.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { Services } from '../../src/services.ts';
 import type { PaymentRail } from '../gateway/rail.ts';
-import type { Reconciler } from '../periodic-pass.ts';
+import { type Reconciler, startReconciler } from '../gateway/reconciler.ts';
+import { authorizations } from './authorization-store.ts';
 import { x402Challenge } from './challenge.ts';
 import type { X402Config } from './config.ts';
 import { paymentHeaderOf } from './decode-payment.ts';
 import { createFacilitator, createSettler } from './facilitator.ts';
 import { payWithX402 } from './pay.ts';
-import { startReconciler } from './reconciler.ts';
+import { continueSettlement } from './settlement.ts';
 import { createChainClient } from './settler.ts';
 import type { X402Deps } from './x402-deps.ts';
 
@@ -45,17 +45,23 @@ export function createX402Rail(
     leaseMs: 2 * config.settleTimeoutMs + 1_000,
     known: new KnownIdentities(),
   };
-  const reconciler = startReconciler(
-    deps,
-    new Map(operations.filter((o) => o.payable).map((o) => [o.id, o])),
-  );
+  const reconciler = startReconciler(services, operations, {
+    name: 'x402',
+    intervalMs: config.reconcileIntervalMs,
+    abandoned: (now, limit) =>
+      authorizations.abandoned(services.db, ['reserved', 'submitted', 'refund_owed'], now, limit),
+    lease: (row, now) => authorizations.takeLease(services.db, row.id, now, deps.leaseMs),
+    finish: (operation, row) => continueSettlement(deps, operation, row, 'reconcile', `reconcile_${row.id}`),
+  });
   return {
     name: 'x402',
     deps,
     reconciler,
-    supports: (operation) => operation.payable === true && PRICES[operation.id]?.x402Atomic !== undefined,
+    // x402 settles after what is bought is committed: it sells only what can wait for its payment.
+    supports: (operation) =>
+      operation.payment.price.x402Atomic !== undefined && operation.payment.deferred !== undefined,
     challenge: async (operation, price) => x402Challenge(config, operation, price, publicUrl),
-    takes: (call) => paymentHeaderOf(call.request.header) !== undefined,
+    carries: (request) => paymentHeaderOf(request.header) !== undefined,
     pay: (call) => payWithX402(deps, call),
     close: () => reconciler.stop(),
   };

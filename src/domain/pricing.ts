@@ -1,5 +1,6 @@
 /**
  * What payable operations cost on each rail: x402 in USDC atomic units (6 decimals), MPP in US cents.
+ * Each payable operation names its price in its `payment` section.
  */
 export interface Price {
   /** USDC atomic units: 2_250_000 = $2.25; absent when x402 cannot pay for it. */
@@ -10,23 +11,12 @@ export interface Price {
   description: string;
 }
 
-export const PRICES: Readonly<Record<string, Price>> = {
-  'campaigns.create': {
-    x402Atomic: 2_250_000n,
-    mppCents: 240,
-    description: 'one outreach campaign (30 contacts, 240 messages, AI drafting included)',
-  },
-  'credits.purchase': {
-    mppCents: 1200,
-    description: 'a pack of 5 campaign credits',
-  },
+/** One outreach campaign, the product agents pay for per call (or with one credit). */
+export const CAMPAIGN_PRICE: Price = {
+  x402Atomic: 2_250_000n,
+  mppCents: 240,
+  description: 'one outreach campaign (30 contacts, 240 messages, AI drafting included)',
 };
-
-export function priceOf(operationId: string): Price {
-  const price = PRICES[operationId];
-  if (!price) throw new Error(`operation ${operationId} is payable but has no price`);
-  return price;
-}
 
 /** The x402 amount of a price the x402 rail supports. */
 export function x402Amount(price: Price): bigint {

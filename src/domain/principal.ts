@@ -56,3 +56,8 @@ export function principalKey(principal: Principal, ip: string): string {
   if (principal.kind === 'agent') return `agent:${principal.identityId}`;
   return `ip:${ip}`;
 }
+
+/** An agent identity acting through a payment it proved (its campaigns are owned by the system user). */
+export function agentPrincipal(systemUserId: string, identityId: string): AgentPrincipal {
+  return { kind: 'agent', userId: systemUserId, identityId, scopes: AGENT_SCOPES };
+}

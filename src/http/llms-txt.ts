@@ -15,7 +15,7 @@ function operationLine(operation: Operation): string {
   const notes = [operation.scope === 'none' ? 'any valid key' : `scope ${operation.scope}`];
   if (operation.idempotency) notes.push('Idempotency-Key');
   if (operation.paginated) notes.push('paginated');
-  if (operation.payable) notes.push('agents may pay with x402 instead');
+  if (operation.payment) notes.push('agents may pay with x402 instead');
   return `- \`${operation.method} ${operation.path}\` (${operation.id}; ${notes.join(', ')}): ${operation.summary}`;
 }
 
@@ -56,8 +56,9 @@ export function llmsTxt(operations: readonly Operation[]): string {
     '',
     '- Create operations accept `Idempotency-Key` (1-255 of A-Z a-z 0-9 . _ -), scoped to your key and the operation.',
     '- A repeat within 24 h returns the first 2xx response unchanged with `Idempotent-Replayed: true`; errors are not kept.',
-    '- The same key while the first request runs: 409 SERVER_016 with Retry-After: 1. The same key with a',
-    '  different body: 409 SERVER_016 too; use a new key for a new request. A malformed key: 400 SERVER_002.',
+    '- The same key while the first request runs waits for it and gets its answer; if that request failed or its',
+    '  server died, the repeat runs afresh. The same key with a different body: 409 SERVER_016; use a new key for a',
+    '  new request. A malformed key: 400 SERVER_002. A 409 SERVER_016 with Retry-After: wait that many seconds.',
     '',
     '## Paying as an agent (x402, USDC on Base)',
     '',

@@ -2,7 +2,6 @@
  * Builds the OpenAPI 3.1 document from the operation registry: paths, parameters and bodies from each
  * operation's zod input, envelopes around its zod output, and every error response it can give.
  */
-import { PRICES } from '../domain/pricing.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
 import { isMutation, type Operation, pathParams } from '../operations/define-operation.ts';
 import { type JsonSchema, PAGINATION_SCHEMA, toJsonSchema } from '../operations/json-schema.ts';
@@ -20,8 +19,8 @@ export function errorCodesOf(operation: Operation): ErrorCode[] {
   if (operation.scope !== 'none') codes.push('APIKEY_004');
   codes.push('RATE_001');
   if (operation.idempotency) codes.push('SERVER_016');
-  if (operation.payable) {
-    if (PRICES[operation.id]?.x402Atomic !== undefined) codes.push('PAYMENT_002', 'PAYMENT_004');
+  if (operation.payment) {
+    if (operation.payment.price.x402Atomic !== undefined) codes.push('PAYMENT_002', 'PAYMENT_004');
     codes.push('PAYMENT_001', 'PAYMENT_003', 'PAYMENT_005', 'BILLING_004', 'AUTH_002', 'SERVER_009');
   }
   if (operation.agentProof) codes.push('PAYMENT_003', 'AUTH_002');
@@ -84,8 +83,8 @@ function errorResponses(operation: Operation): Record<string, unknown> {
 /** Who may call: an API key, and for agents an x402 payment and/or an MPP credential. */
 function securityOf(operation: Operation): Record<string, string[]>[] {
   const security: Record<string, string[]>[] = [{ apiKey: [] }];
-  if (operation.payable && PRICES[operation.id]?.x402Atomic !== undefined) security.push({ x402: [] });
-  if (operation.payable || operation.agentProof) security.push({ mpp: [] });
+  if (operation.payment?.price.x402Atomic !== undefined) security.push({ x402: [] });
+  if (operation.payment || operation.agentProof) security.push({ mpp: [] });
   return security;
 }
 
@@ -152,7 +151,7 @@ function operationObject(operation: Operation): Record<string, unknown> {
         headers: successHeaders,
         content: { 'application/json': { schema: envelope } },
       },
-      ...(operation.payable
+      ...(operation.payment
         ? {
             '202': {
               description:
@@ -165,7 +164,7 @@ function operationObject(operation: Operation): Record<string, unknown> {
       ...errorResponses(operation),
     },
   };
-  if (operation.payable) {
+  if (operation.payment) {
     result['x-iris-payable'] = true;
     (result.responses as Record<string, Record<string, unknown>>)[String(operation.successStatus ?? 200)] = {
       ...((result.responses as Record<string, Record<string, unknown>>)[

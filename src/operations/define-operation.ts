@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Db } from '../../db/client.ts';
+import type { Price } from '../domain/pricing.ts';
 import type { Principal, Scope } from '../domain/principal.ts';
 import type { ErrorCode } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
@@ -46,19 +47,35 @@ export interface OperationContext {
   now: Date;
   /** Runs once the operation's transaction has committed (e.g. dropping cached state it changed). */
   afterCommit(hook: () => void): void;
-  /**
-   * Set when an agent pays for this call. `settlesAfterCommit`: the money moves only after the handler's
-   * transaction commits, so what it creates must stay inactive until the payment is final.
-   */
+  /** Set when an agent pays for this call: the rail, and the money movement already made with its payments row. */
   payment?: {
-    rail: 'x402' | 'mpp';
-    settlesAfterCommit: boolean;
-    /** The money movement already made (a PaymentIntent id) and its payments row. */
+    rail: string;
     reference?: string;
     paymentId?: string;
   };
   /** The id the created resource must take, when the caller needs to know it in advance (a ledger entry). */
   newId?: string;
+}
+
+/**
+ * What paying for an operation buys. Either what is bought is created before the money moves and waits
+ * inactive (`deferred`: the handler creates it under `ctx.newId` while `ctx.payment` is set, `activate`
+ * makes it live once the payment is final, `undo` removes it when nothing was charged), or, without
+ * `deferred`, the handler runs once the money has moved (`ctx.payment.reference` names it).
+ */
+export interface PaymentTerms {
+  price: Price;
+  /** How many ledger credits one call costs, when credits may pay for it. */
+  credits?: number;
+  deferred?: {
+    /** The resource's view once live; undefined when it no longer waits for its payment (gone). */
+    activate(tx: Db, resourceId: string, now: Date): Promise<unknown>;
+    undo(tx: Db, resourceId: string): Promise<void>;
+    /** The resource while it waits (the answer of a payment still settling); null when gone. */
+    view(db: Db, resourceId: string): Promise<unknown>;
+  };
+  /** Refuses input that no payment could buy, before any payment is asked for (throws an ApiError). */
+  check?(input: unknown): void;
 }
 
 export interface OperationDefinition<I extends z.ZodObject, O extends z.ZodType> {
@@ -69,8 +86,11 @@ export interface OperationDefinition<I extends z.ZodObject, O extends z.ZodType>
   path: string;
   summary: string;
   scope: RequiredScope;
-  /** Agents may pay (x402 / MPP) instead of presenting an API key. */
-  payable?: boolean;
+  /**
+   * Agents may pay (x402 / MPP) instead of presenting an API key; what the payment buys. The payment
+   * rails know nothing else about the operation.
+   */
+  payment?: PaymentTerms;
   /**
    * Agents may call it without a key by proving who they are with a payment credential (no charge):
    * the principal is then that agent identity.
@@ -114,4 +134,11 @@ export function isMutation(operation: Pick<Operation, 'method'>): boolean {
 /** Path parameter names of an express-style path. */
 export function pathParams(path: string): string[] {
   return [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] as string);
+}
+
+/** An operation agents may pay for, with what the payment buys. */
+export type PayableOperation = Operation & { payment: PaymentTerms };
+
+export function isPayable(operation: Operation): operation is PayableOperation {
+  return operation.payment !== undefined;
 }

@@ -12,11 +12,9 @@ import type { Operation } from '../operations/define-operation.ts';
 import type { Services } from '../services.ts';
 import { authenticate, BEARER_CHALLENGE } from './authenticate.ts';
 import {
-  type ClaimResult,
   claimIdempotencyKey,
   completeIdempotencyKey,
   type IdempotencyClaim,
-  releaseIdempotencyKey,
   requestHash,
   validateIdempotencyKey,
 } from './idempotency.ts';
@@ -36,6 +34,13 @@ function checkAccess(operation: Operation, principal: Principal): void {
   }
 }
 
+/** The Idempotency-Key was completed before: its transaction is left and the stored answer given. */
+class AnsweredBefore extends Error {
+  constructor(readonly response: OperationResponse) {
+    super('answered from the stored response');
+  }
+}
+
 /** Agents pay for every payable call: anonymous callers and keys issued to an agent identity. */
 function paysPerCall(principal: Principal): boolean {
   return principal.kind === 'anonymous' || (principal.kind === 'key' && principal.agentIdentityId !== null);
@@ -47,7 +52,6 @@ export async function executeOperation(
   request: OperationRequest,
 ): Promise<OperationResponse> {
   const now = services.clock();
-  let claim: IdempotencyClaim | undefined;
   try {
     let principal: Principal;
     try {
@@ -69,7 +73,8 @@ export async function executeOperation(
         : undefined;
     if (proven) principal = proven;
     request.onAuthenticated?.(principalKey(principal, request.ip));
-    const paying = operation.payable === true && services.payments !== undefined && paysPerCall(principal);
+    const paying =
+      operation.payment !== undefined && services.payments !== undefined && paysPerCall(principal);
     if (!paying) checkAccess(operation, principal);
     const input = validateInput(operation, request);
     if (paying && services.payments) {
@@ -77,47 +82,32 @@ export async function executeOperation(
     }
 
     const idempotencyKey = operation.idempotency ? request.header('idempotency-key') : undefined;
-    if (idempotencyKey !== undefined) {
-      const result: ClaimResult = await claimIdempotencyKey(
-        services.db,
-        services.sealer,
-        {
-          principal: principalKey(principal, request.ip),
-          operationId: operation.id,
-          key: validateIdempotencyKey(idempotencyKey),
+    const base = { principal, requestId: request.requestId, services, now };
+    if (idempotencyKey === undefined) return (await runHandler(services, operation, input, base)).response;
+    // The key is claimed in the operation's own transaction: it commits with the work or not at all.
+    const scope = {
+      principal: principalKey(principal, request.ip),
+      operationId: operation.id,
+      key: validateIdempotencyKey(idempotencyKey),
+    };
+    let claim: IdempotencyClaim | undefined;
+    try {
+      const { response } = await runHandler(services, operation, input, base, {
+        before: async (tx) => {
+          const claimed = await claimIdempotencyKey(tx, services.sealer, scope, requestHash(input), now);
+          if (claimed.kind === 'replay') throw new AnsweredBefore(claimed.response);
+          claim = claimed;
+          return undefined;
         },
-        requestHash(input),
-        now,
-      );
-      if (result.kind === 'replay') {
-        return {
-          ...result.response,
-          headers: { ...result.response.headers, 'Idempotent-Replayed': 'true' },
-        };
-      }
-      claim = result;
+        after: (tx, run) =>
+          completeIdempotencyKey(tx, services.sealer, claim as IdempotencyClaim, run.response),
+      });
+      return response;
+    } catch (error) {
+      if (error instanceof AnsweredBefore) return error.response;
+      throw error;
     }
-
-    const { response } = await runHandler(
-      services,
-      operation,
-      input,
-      { principal, requestId: request.requestId, services, now },
-      claim
-        ? {
-            after: (tx, run) =>
-              completeIdempotencyKey(tx, services.sealer, claim as IdempotencyClaim, run.response),
-          }
-        : {},
-    );
-    claim = undefined;
-    return response;
   } catch (error) {
-    if (claim) {
-      await releaseIdempotencyKey(services.db, claim).catch((releaseError: unknown) =>
-        services.logger.error('idempotency release failed', errorFields(releaseError)),
-      );
-    }
     return errorResponse(services, error, request.requestId, operation.id);
   }
 }

@@ -1,7 +1,10 @@
 /**
  * Idempotency-Key handling. A key is claimed by inserting a row under a unique constraint on
- * (principal, operation, key); the first request's 2xx response is stored in the same transaction as
- * its effects and replayed for 24 h. Errors release the claim so a retry runs again.
+ * (principal, operation, key) inside the transaction of the operation it guards: the first request's
+ * 2xx response is stored with its effects and replayed for 24 h, a concurrent request with the same key
+ * waits for that transaction and then replays its answer, and an error or a crash takes the claim with
+ * it, so a retry runs again at once. A claim made outside that transaction (a credit spent before the
+ * handler runs) is leased instead: a crashed holder's claim is taken over once its lease runs out.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { and, eq, lte } from 'drizzle-orm';
@@ -10,11 +13,12 @@ import { idempotencyKeys } from '../../db/schema.ts';
 import type { Sealer } from '../crypto/sealer.ts';
 import { ApiError } from '../errors/api-error.ts';
 import type { StoredResponse } from './operation-io.ts';
+import { replayOf, reservations, sealStoredResponse, secondsUntil } from './reservation.ts';
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._-]{1,255}$/;
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-/** A claim not completed within this time belongs to a crashed request and may be taken over. */
-export const IDEMPOTENCY_LEASE_MS = 120_000;
+/** A leased claim not completed within this time belongs to a crashed request and may be taken over. */
+export const IDEMPOTENCY_LEASE_MS = 30_000;
 
 export interface IdempotencyClaim {
   id: string;
@@ -52,29 +56,14 @@ function stableStringify(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
 }
 
-/** A stored response (body and headers; the status stays in its own column), sealed for the database. */
-export function sealStoredResponse(sealer: Sealer, response: StoredResponse): string {
-  return sealer.seal(JSON.stringify({ body: response.body, headers: response.headers }));
-}
-
-/** The stored response of a row that holds one (sealStoredResponse's counterpart). */
-export function openStoredResponse(
-  sealer: Sealer,
-  row: { responseSealed: string | null; responseStatus: number | null },
-): StoredResponse {
-  const { body, headers } = JSON.parse(sealer.open(row.responseSealed ?? '')) as Omit<
-    StoredResponse,
-    'status'
-  >;
-  return { status: row.responseStatus ?? 200, body, headers };
-}
+const keys = reservations(idempotencyKeys);
 
 function replayOfKey(
   sealer: Sealer,
   row: { responseSealed: string | null; responseStatus: number | null },
 ): StoredResponse {
   try {
-    return openStoredResponse(sealer, row);
+    return replayOf(sealer, row);
   } catch (error) {
     // Sealed under another encryption key (IRIS_ENCRYPTION_KEY differs between processes or changed).
     throw new ApiError(
@@ -85,14 +74,18 @@ function replayOfKey(
   }
 }
 
-function inFlightConflict(): ApiError {
+function inFlightConflict(retryAfterSeconds: number): ApiError {
   return new ApiError(
     'SERVER_016',
     'a request with this Idempotency-Key is still in flight; retry after it completes',
-    { headers: { 'Retry-After': '1' } },
+    { headers: { 'Retry-After': String(retryAfterSeconds) } },
   );
 }
 
+/**
+ * Claims the key in `db`: the operation's transaction (the claim commits or vanishes with the work), or
+ * the pool for a leased claim that must be completed or released. A completed key answers `replay`.
+ */
 export async function claimIdempotencyKey(
   db: Db,
   sealer: Sealer,
@@ -102,33 +95,19 @@ export async function claimIdempotencyKey(
 ): Promise<ClaimResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const token = randomUUID();
-    const inserted = await db
-      .insert(idempotencyKeys)
-      .values({
-        principal: scope.principal,
-        operationId: scope.operationId,
-        key: scope.key,
-        requestHash: hash,
-        state: 'in_flight',
-        claimToken: token,
-        lockedUntil: new Date(now.getTime() + IDEMPOTENCY_LEASE_MS),
-        expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
-      })
-      .onConflictDoNothing()
-      .returning({ id: idempotencyKeys.id });
-    if (inserted[0]) return { kind: 'claimed', id: inserted[0].id, token };
+    const inserted = await keys.claim(db, {
+      principal: scope.principal,
+      operationId: scope.operationId,
+      key: scope.key,
+      requestHash: hash,
+      state: 'in_flight',
+      claimToken: token,
+      lockedUntil: new Date(now.getTime() + IDEMPOTENCY_LEASE_MS),
+      expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+    });
+    if (inserted) return { kind: 'claimed', id: inserted.id, token };
 
-    const [existing] = await db
-      .select()
-      .from(idempotencyKeys)
-      .where(
-        and(
-          eq(idempotencyKeys.principal, scope.principal),
-          eq(idempotencyKeys.operationId, scope.operationId),
-          eq(idempotencyKeys.key, scope.key),
-        ),
-      )
-      .limit(1);
+    const existing = await keys.findBy(db, scope);
     if (!existing) continue; // released between our insert and select: claim again
     if (existing.expiresAt.getTime() <= now.getTime()) {
       await db
@@ -145,8 +124,10 @@ export async function claimIdempotencyKey(
     if (existing.state === 'completed') {
       return { kind: 'replay', response: replayOfKey(sealer, existing) };
     }
-    if (existing.lockedUntil.getTime() > now.getTime()) throw inFlightConflict();
-    // The request holding this claim never finished (crash): take it over with a new token.
+    if (existing.lockedUntil.getTime() > now.getTime()) {
+      throw inFlightConflict(secondsUntil(existing.lockedUntil, now));
+    }
+    // The request holding this leased claim never finished (crash): take it over with a new token.
     const [taken] = await db
       .update(idempotencyKeys)
       .set({ claimToken: token, lockedUntil: new Date(now.getTime() + IDEMPOTENCY_LEASE_MS) })
@@ -159,9 +140,9 @@ export async function claimIdempotencyKey(
       )
       .returning({ id: idempotencyKeys.id });
     if (taken) return { kind: 'claimed', id: taken.id, token };
-    throw inFlightConflict();
+    throw inFlightConflict(1);
   }
-  throw inFlightConflict();
+  throw inFlightConflict(1);
 }
 
 /**
@@ -189,7 +170,7 @@ export async function completeIdempotencyKey(
       ),
     )
     .returning({ id: idempotencyKeys.id });
-  if (updated.length === 0) throw inFlightConflict();
+  if (updated.length === 0) throw inFlightConflict(1);
 }
 
 /** Deletes records past their 24 h retention; returns how many. */

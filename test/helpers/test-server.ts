@@ -2,6 +2,7 @@
  * A real iris HTTP server on 127.0.0.1 with its own database, a bootstrapped admin key and a clock the
  * test can move forward (rate-limit windows, expiry, idempotency retention).
  */
+import type { RailModule } from '../../payments/gateway/rail.ts';
 import { bootstrap } from '../../src/bootstrap.ts';
 import { composeServices } from '../../src/compose.ts';
 import { type Env, parseEnv } from '../../src/env.ts';
@@ -26,7 +27,7 @@ export interface TestServer {
 
 export async function startTestServer(
   overrides: Record<string, string> = {},
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; rails?: readonly RailModule[] } = {},
 ): Promise<TestServer> {
   const env: Env = parseEnv({
     PORT: '0',
@@ -38,7 +39,9 @@ export async function startTestServer(
   const database = await createTestDatabase();
   const boot = await bootstrap(database.db, { ownerEmail: env.IRIS_OWNER_EMAIL });
   if (!boot.firstKey?.raw) throw new Error('bootstrap did not create a key');
-  const services = await composeServices(env, database, options.logger ?? createLogger(env.LOG_LEVEL));
+  const services = await composeServices(env, database, options.logger ?? createLogger(env.LOG_LEVEL), {
+    ...(options.rails ? { rails: options.rails } : {}),
+  });
   let offsetMs = 0;
   let pausedAt: number | undefined;
   services.clock = () => new Date((pausedAt ?? Date.now()) + offsetMs);

@@ -1,6 +1,6 @@
 /**
  * An in-flight claim left behind by a crashed request: taken over once its lease has run out, a 409
- * SERVER_016 with Retry-After: 1 while it still runs.
+ * SERVER_016 saying in Retry-After when its lease runs out while it still runs.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -126,7 +126,7 @@ describe('crash recovery', () => {
     expect(replay.body).toEqual(response.body);
   });
 
-  it('answers 409 SERVER_016 with Retry-After: 1 while the claim is still leased', async () => {
+  it('answers 409 SERVER_016 with the remaining lease seconds in Retry-After while the claim is still leased', async () => {
     const idempotencyKey = newIdempotencyKey('running');
     const body = campaignBody('running');
     const now = server.services.clock();
@@ -138,7 +138,8 @@ describe('crash recovery', () => {
 
     const response = await postWithKey(server, '/campaigns', { key: server.adminKey, idempotencyKey, body });
     expectConflict(response, /in flight/);
-    expect(response.headers.get('retry-after')).toBe('1');
+    // Retry-After says when the lease runs out.
+    expect(response.headers.get('retry-after')).toBe(String(IDEMPOTENCY_LEASE_MS / 1000));
     expect(response.headers.get('idempotent-replayed')).toBeNull();
     expect(await campaignRowsNamed(server, body.name)).toBe(0);
     const [record] = await idempotencyRows(server, { key: idempotencyKey });

@@ -20,7 +20,7 @@ function rail(name: 'x402' | 'mpp', part: () => ChallengePart) {
       counted.asked += 1;
       return part();
     },
-    takes: () => false,
+    carries: () => false,
     pay: () => Promise.reject(new Error('not here')),
     close: async () => undefined,
   };

@@ -10,10 +10,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiKeys, auditLog, campaigns } from '../../db/schema.ts';
 import { jobs } from '../../db/schema-jobs.ts';
 import { paymentRefunds, payments, x402Authorizations } from '../../db/schema-payments.ts';
-import { finalize } from '../../payments/x402/finalize.ts';
+import { markSettled } from '../../payments/x402/settlement.ts';
 import type { X402Rail } from '../../payments/x402/x402-rail.ts';
-import { CampaignGoneError } from '../../src/domain/campaigns/activate-campaign.ts';
+import { PurchaseGone } from '../../src/domain/payments/complete-purchase.ts';
 import { campaignsCreate } from '../../src/operations/campaigns/create.ts';
+import { isPayable } from '../../src/operations/define-operation.ts';
 import { api } from '../helpers/api.ts';
 import {
   type PaidServer,
@@ -99,7 +100,9 @@ describe('completing one settlement twice at once', () => {
     const db = paid.server.services.db;
 
     // As when a resend and the reconciler complete the same payment together.
-    const complete = () => finalize(rail().deps, campaignsCreate, row, row.txHash as string, 'req_test');
+    if (!isPayable(campaignsCreate)) throw new Error('campaigns.create is not payable');
+    const operation = campaignsCreate;
+    const complete = () => markSettled(rail().deps, operation, row, row.txHash as string, 'req_test');
     const [a, b] = await Promise.all([complete(), complete()]);
     expect(a.status).toBe(201);
     expect(b).toEqual(a);
@@ -144,7 +147,7 @@ describe('completing one settlement twice at once', () => {
       .update(x402Authorizations)
       .set({ state: 'refund_owed' })
       .where(eq(x402Authorizations.id, row.id));
-    await expect(complete()).rejects.toThrow(CampaignGoneError);
+    await expect(complete()).rejects.toThrow(PurchaseGone);
     const [untouched] = await db.select().from(campaigns).where(eq(campaigns.id, id));
     expect(untouched?.status).toBe('pending_payment');
   });
@@ -192,7 +195,7 @@ describe('money moved but the campaign cannot exist', () => {
       { timeout: 5_000, interval: 20 },
     );
     // The campaign disappears between settlement and completion.
-    await paid.server.services.db.delete(campaigns).where(eq(campaigns.id, row.campaignId as string));
+    await paid.server.services.db.delete(campaigns).where(eq(campaigns.id, row.resourceId as string));
     await paid.chain.setAutomine(true);
     await paid.chain.mine();
     const response = await inFlight;
@@ -247,7 +250,7 @@ describe('with a refund wallet', () => {
         },
         { timeout: 5_000, interval: 20 },
       );
-      await server.services.db.delete(campaigns).where(eq(campaigns.id, row.campaignId as string));
+      await server.services.db.delete(campaigns).where(eq(campaigns.id, row.resourceId as string));
       await paid.chain.setAutomine(true);
       await paid.chain.mine();
       const response = await inFlight;

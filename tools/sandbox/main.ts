@@ -4,7 +4,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { openMigratedDatabase } from '../../src/boot.ts';
 import { bootstrap } from '../../src/bootstrap.ts';
 import { composeServices } from '../../src/compose.ts';
-import { formatUsdc, priceOf, x402Amount } from '../../src/domain/pricing.ts';
+import { CAMPAIGN_PRICE, formatUsdc, x402Amount } from '../../src/domain/pricing.ts';
 import { EnvError, parseEnv } from '../../src/env.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer } from '../../src/server.ts';
@@ -57,7 +57,7 @@ async function main(chain: LocalChain): Promise<void> {
     (boot.firstKey
       ? 'the one in IRIS_BOOTSTRAP_API_KEY'
       : `created on an earlier start in ${env.IRIS_DATA_DIR}`);
-  const price = formatUsdc(x402Amount(priceOf('campaigns.create')));
+  const price = formatUsdc(x402Amount(CAMPAIGN_PRICE));
   process.stdout.write(
     [
       '',

@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { campaigns } from '../../../db/schema.ts';
 import { userIdOf } from '../../domain/api-keys/owned-key.ts';
 import { Campaign, CampaignFields, toCampaign } from '../../domain/campaigns/campaign-view.ts';
+import {
+  activatePendingCampaign,
+  pendingCampaignView,
+  removePendingCampaign,
+} from '../../domain/campaigns/pending-campaign.ts';
+import { CAMPAIGN_PRICE } from '../../domain/pricing.ts';
 import { agentIdentityOf } from '../../domain/principal.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
@@ -12,7 +18,15 @@ export const campaignsCreate = defineOperation({
   path: '/campaigns',
   summary: 'create a new campaign',
   scope: 'write',
-  payable: true,
+  payment: {
+    price: CAMPAIGN_PRICE,
+    credits: 1,
+    deferred: {
+      activate: activatePendingCampaign,
+      undo: removePendingCampaign,
+      view: pendingCampaignView,
+    },
+  },
   idempotency: 'optional',
   rateLimit: 'campaignMutations',
   audit: 'create_campaign',
@@ -39,8 +53,8 @@ export const campaignsCreate = defineOperation({
         maxResults: input.max_results,
         outreachChannels: input.outreach_channels,
         followupDays: input.followup_days,
-        // A paid campaign runs at once, unless its money moves after this commit: then nobody sees it until it does.
-        status: ctx.payment ? (ctx.payment.settlesAfterCommit ? 'pending_payment' : 'active') : input.status,
+        // A paid campaign waits for its payment to be final; activatePendingCampaign then makes it run.
+        status: ctx.payment ? 'pending_payment' : input.status,
         createdAt: ctx.now,
         updatedAt: ctx.now,
       })

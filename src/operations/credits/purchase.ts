@@ -1,9 +1,18 @@
 import { z } from 'zod';
 import { postEntry } from '../../domain/credits/ledger.ts';
-import { PACKS, packOf } from '../../domain/credits/packs.ts';
+import { type CreditPack, PACKS, packOf } from '../../domain/credits/packs.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
 import { identityOrRefuse } from './balance.ts';
+
+const PACK = PACKS.pack_5 as CreditPack;
+
+function unknownPack(pack: string): ApiError {
+  return new ApiError(
+    'PAYMENT_006',
+    `invalid credit pack id: ${pack}; available: ${Object.keys(PACKS).join(', ')}`,
+  );
+}
 
 export const creditsPurchase = defineOperation({
   id: 'credits.purchase',
@@ -12,7 +21,13 @@ export const creditsPurchase = defineOperation({
   summary:
     'buy a credit pack (pack_5: 5 campaign credits for $12.00) with an MPP credential; credits never expire',
   scope: 'write',
-  payable: true,
+  payment: {
+    price: { mppCents: PACK.priceCents, description: `a pack of ${PACK.credits} campaign credits` },
+    check: (input) => {
+      const pack = (input as { pack: string }).pack;
+      if (!packOf(pack)) throw unknownPack(pack);
+    },
+  },
   idempotency: 'optional',
   audit: 'purchase_credits',
   successStatus: 201,
@@ -26,7 +41,7 @@ export const creditsPurchase = defineOperation({
   output: z.object({ balance: z.number().int(), credits_added: z.number().int(), pack: z.string() }),
   handler: async (ctx, input) => {
     const pack = packOf(input.pack);
-    if (!pack) throw new ApiError('PAYMENT_006', `invalid credit pack id: ${input.pack}`);
+    if (!pack) throw unknownPack(input.pack);
     if (!ctx.payment?.reference) {
       throw new ApiError(
         'AUTH_002',

@@ -1,0 +1,90 @@
+/**
+ * The end of every payment that bought something, whatever the rail: what waited for the payment is
+ * made live by the operation's own hook, the payment enters the append-only payments table, and the
+ * paying identity gets its API key with its first payment. Runs inside the caller's transaction.
+ */
+
+import type { Db } from '../../../db/client.ts';
+import { payments } from '../../../db/schema-payments.ts';
+import type { Operation } from '../../operations/define-operation.ts';
+import { issueAgentKey } from '../agents/identities.ts';
+import type { ApiKeyWithSecret } from '../api-keys/api-key-view.ts';
+
+/** What the payment was to buy no longer waits for it: the money must go back. */
+export class PurchaseGone extends Error {}
+
+export interface ReceivedPayment {
+  rail: string;
+  identityId: string;
+  /** Minor units of `currency` (USDC atomic units, cents). */
+  amountMinor: bigint;
+  currency: string;
+  /** The money movement: a transaction hash, a PaymentIntent id. */
+  reference: string;
+  payer?: string | null;
+  network?: string | null;
+  asset?: string | null;
+  authorizationId?: string | null;
+}
+
+export async function recordPayment(
+  tx: Db,
+  payment: ReceivedPayment,
+  resourceId: string | null,
+  now: Date,
+): Promise<string> {
+  const [row] = await tx
+    .insert(payments)
+    .values({
+      rail: payment.rail,
+      identityId: payment.identityId,
+      campaignId: resourceId,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      network: payment.network ?? null,
+      asset: payment.asset ?? null,
+      payer: payment.payer ?? null,
+      reference: payment.reference,
+      authorizationId: payment.authorizationId ?? null,
+      createdAt: now,
+    })
+    .returning({ id: payments.id });
+  if (!row) throw new Error('payment not recorded');
+  return row.id;
+}
+
+/** The identity's API key, issued with its first payment (undefined when it has one). */
+export function agentKeyFor(
+  tx: Db,
+  identityId: string,
+  options: { systemUserId: string; keyLabel: string; now: Date; keyHeld?: boolean },
+): Promise<ApiKeyWithSecret | undefined> {
+  if (options.keyHeld) return Promise.resolve(undefined);
+  return issueAgentKey(tx, {
+    identityId,
+    systemUserId: options.systemUserId,
+    label: options.keyLabel,
+    now: options.now,
+  });
+}
+
+/**
+ * Completes a deferred purchase: the resource goes live, the payment is recorded against it, the agent
+ * key issued. Throws PurchaseGone (changing nothing) when the resource no longer waits for its payment.
+ */
+export async function completeDeferredPurchase(
+  tx: Db,
+  operation: Operation,
+  resourceId: string,
+  payment: ReceivedPayment,
+  options: { systemUserId: string; keyLabel: string; now: Date; keyHeld?: boolean },
+): Promise<{ data: unknown; paymentId: string; agentKey: ApiKeyWithSecret | undefined }> {
+  const deferred = operation.payment?.deferred;
+  if (!deferred) throw new Error(`${operation.id} buys nothing that waits for its payment`);
+  const data = await deferred.activate(tx, resourceId, options.now);
+  if (data === undefined)
+    throw new PurchaseGone(`what ${operation.id} created no longer waits for this payment`);
+  const paymentId = await recordPayment(tx, payment, resourceId, options.now);
+  const agentKey = await agentKeyFor(tx, payment.identityId, options);
+  return { data, paymentId, agentKey };
+}
