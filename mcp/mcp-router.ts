@@ -78,6 +78,7 @@ export function mountMcp(
 ): void {
   const path = options.path ?? '/mcp';
   const catalog = createToolCatalog(operations);
+  const serverOptions = { ...options, rails: services.railWires };
   const allowedHosts = allowedHostsFrom(
     options.allowedHosts ?? services.env.MCP_ALLOWED_HOSTS,
     services.env.HOST,
@@ -135,7 +136,7 @@ export function mountMcp(
     const server = createIrisMcpServer(
       catalog,
       pipelineCaller(services, gate, () => {}),
-      options,
+      serverOptions,
     );
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,

@@ -13,6 +13,7 @@ import {
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { newRequestId } from '../src/http/middleware/request-id.ts';
 import type { Operation } from '../src/operations/define-operation.ts';
+import type { RailWire } from '../src/services.ts';
 import type { CallMeta } from './call-meta.ts';
 import { cappedCall, MAX_RESULT_CHARS, type ToolArgs } from './capped-call.ts';
 import type { ToolCatalog } from './tool-catalog.ts';
@@ -24,12 +25,27 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 
 export const SERVER_INFO = { name: 'iris', title: 'iris outreach', version };
 
-const INSTRUCTIONS = [
-  'iris runs multi-channel outreach campaigns (email, Instagram DM, X DM): discover contacts, draft messages with AI, approve and send them.',
-  'Each tool is one iris API operation. A result carries `data` (and `meta`, e.g. `meta.pagination.next_cursor` to pass as `cursor` for the next page).',
-  'Errors come back with isError and `{code, message, requestId}` (the iris API error codes).',
-  'Without an API key, payable tools (campaigns_create) are paid per call: the first call returns the x402 PaymentRequired; retry with the signed PaymentPayload in _meta["x402/payment"].',
-].join(' ');
+const instructionsByRails = new WeakMap<readonly RailWire[], string>();
+
+/** The server instructions, with one sentence per payment rail on how a tool call pays through it. */
+function instructionsFor(rails: readonly RailWire[]): string {
+  let text = instructionsByRails.get(rails);
+  if (text === undefined) {
+    text = [
+      'iris runs multi-channel outreach campaigns (email, Instagram DM, X DM): discover contacts, draft messages with AI, approve and send them.',
+      'Each tool is one iris API operation. A result carries `data` (and `meta`, e.g. `meta.pagination.next_cursor` to pass as `cursor` for the next page).',
+      'Errors come back with isError and `{code, message, requestId}` (the iris API error codes).',
+      ...(rails.length > 0
+        ? [
+            'Without an API key, payable tools (campaigns_create) are paid per call.',
+            ...rails.map((r) => r.mcp.howToPay),
+          ]
+        : []),
+    ].join(' ');
+    instructionsByRails.set(rails, text);
+  }
+  return text;
+}
 
 /**
  * One validator for every server: left to itself, each Server builds its own Ajv instance, which costs more
@@ -39,7 +55,11 @@ const sharedValidator = new AjvJsonSchemaValidator();
 
 export interface McpServerOptions {
   maxResultChars?: number;
+  /** The payment rails whose use the instructions explain. */
+  rails?: readonly RailWire[];
 }
+
+const NO_RAILS: readonly RailWire[] = [];
 
 export function createIrisMcpServer(
   catalog: ToolCatalog,
@@ -50,7 +70,7 @@ export function createIrisMcpServer(
   // every zod schema again for each server, and the remote endpoint makes one server per request.
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: false } },
-    instructions: INSTRUCTIONS,
+    instructions: instructionsFor(options.rails ?? NO_RAILS),
     jsonSchemaValidator: sharedValidator,
   });
   server.setRequestHandler(ListToolsRequestSchema, () => catalog.listResult);

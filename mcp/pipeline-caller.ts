@@ -46,7 +46,7 @@ export function pipelineCaller(
   const hasBearer = authorization !== undefined && /^\s*bearer\s/i.test(authorization);
   let nextId: string | undefined = request.requestId;
   return async (operation, args, meta) => {
-    const headers: Record<string, string> = await headersFromMeta(meta, hasBearer);
+    const headers: Record<string, string> = await headersFromMeta(meta, hasBearer, services.railWires);
     if (authorization !== undefined && headers.authorization === undefined)
       headers.authorization = authorization;
     const id = nextId ?? newRequestId();
@@ -58,10 +58,9 @@ export function pipelineCaller(
       ...rawInputOf(operation, args),
     });
     if (response.status === 401) onUnauthorized(response);
-    return toToolResult({
-      status: response.status,
-      header: headerLookup(response.headers),
-      body: response.body,
-    });
+    return toToolResult(
+      { status: response.status, header: headerLookup(response.headers), body: response.body },
+      services.railWires,
+    );
   };
 }

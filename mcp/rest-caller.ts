@@ -5,6 +5,7 @@
 import { callOperation, type RestClientOptions } from '../src/client/rest-client.ts';
 import { newRequestId } from '../src/http/middleware/request-id.ts';
 import { pathParams } from '../src/operations/define-operation.ts';
+import type { RailWire } from '../src/services.ts';
 import { headersFromMeta } from './call-meta.ts';
 import type { ToolCaller } from './mcp-server.ts';
 import { errorResult, toToolResult } from './tool-result.ts';
@@ -18,7 +19,11 @@ function messageOf(error: unknown): string {
   return `${error.message}${cause}`;
 }
 
-export function restCaller(options: RestClientOptions, timeoutMs: number = REST_TIMEOUT_MS): ToolCaller {
+export function restCaller(
+  options: RestClientOptions,
+  rails: readonly RailWire[],
+  timeoutMs: number = REST_TIMEOUT_MS,
+): ToolCaller {
   const baseFetch = options.fetch ?? fetch;
   const client: RestClientOptions = {
     ...options,
@@ -33,13 +38,16 @@ export function restCaller(options: RestClientOptions, timeoutMs: number = REST_
         client,
         operation,
         args,
-        await headersFromMeta(meta, Boolean(options.apiKey)),
+        await headersFromMeta(meta, Boolean(options.apiKey), rails),
       );
-      return await toToolResult({
-        status: response.status,
-        header: (name) => response.headers.get(name) ?? undefined,
-        body: response.body,
-      });
+      return await toToolResult(
+        {
+          status: response.status,
+          header: (name) => response.headers.get(name) ?? undefined,
+          body: response.body,
+        },
+        rails,
+      );
     } catch (error) {
       return errorResult(
         'SERVER_009',

@@ -21,7 +21,7 @@ export function toolNameOf(operation: Pick<Operation, 'id'>): string {
 function descriptionOf(operation: Operation): string {
   const scope = `(scope: ${operation.scope})`;
   if (!operation.payment) return `${operation.summary} ${scope}`;
-  return `${operation.summary} ${scope}. Without an API key an agent pays per call: call it once to get the x402 PaymentRequired, then again with the signed PaymentPayload in _meta["x402/payment"] (or an MPP credential in _meta["org.paymentauth/credential"]).`;
+  return `${operation.summary} ${scope}. Without an API key an agent pays per call: call it once to get the payment offer (an error result carrying each payment method's challenge), then again with the payment in _meta, as the server instructions say for each method.`;
 }
 
 function toolOf(operation: Operation): Tool {

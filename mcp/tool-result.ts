@@ -4,8 +4,8 @@
  * (pipeline responses) and the stdio server (REST responses), so both answer identically.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Challenge } from 'mppx';
-import { deserializeChallenges } from './mpp-wire.ts';
+import type { RailWire } from '../src/services.ts';
+import { isJsonObject as isObject } from '../src/wire/base64-json.ts';
 
 export interface EnvelopeResponse {
   status: number;
@@ -16,30 +16,9 @@ export interface EnvelopeResponse {
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** Base64 (standard or url-safe) of a JSON object; undefined when it is not one. */
-function decodeJsonHeader(value: string | undefined): Json | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  try {
-    const decoded: unknown = JSON.parse(Buffer.from(value.trim(), 'base64').toString('utf8'));
-    return isObject(decoded) ? decoded : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function receiptsOf(response: EnvelopeResponse): Json {
-  const receipts: Json = {};
-  const settle = decodeJsonHeader(
-    response.header('payment-response') ?? response.header('x-payment-response'),
-  );
-  if (settle) receipts['x402/payment-response'] = settle;
-  const mpp = response.header('payment-receipt');
-  if (mpp !== undefined) receipts['org.paymentauth/receipt'] = decodeJsonHeader(mpp) ?? mpp;
-  return receipts;
+/** Every rail's receipts in an answer. */
+function receiptsOf(response: EnvelopeResponse, rails: readonly RailWire[]): Json {
+  return Object.assign({}, ...rails.map((rail) => rail.mcp.receipts(response.header)));
 }
 
 /**
@@ -110,47 +89,35 @@ function errorOf(response: EnvelopeResponse): {
   };
 }
 
-/**
- * A 402's PAYMENT-REQUIRED header is merged in as the x402 PaymentRequired object itself (x402Version,
- * error, resource, accepts), which is where x402 MCP clients look for it first.
- */
-async function failure(response: EnvelopeResponse): Promise<CallToolResult> {
+/** An error; a payment challenge is added the way each rail's MCP clients look for it. */
+async function failure(response: EnvelopeResponse, rails: readonly RailWire[]): Promise<CallToolResult> {
   const { code, message, requestId, extra } = errorOf(response);
-  const required = decodeJsonHeader(response.header('payment-required'));
-  const paymentRequired = required
-    ? { ...required, error: typeof required.error === 'string' ? required.error : message }
-    : {};
-  const structured = { ...paymentRequired, ...extra, code, message, requestId, ...receiptsOf(response) };
-  const challenges = await mppChallengesOf(response);
-  const meta: Json = challenges
-    ? { 'org.paymentauth/payment-required': { httpStatus: response.status, challenges } }
-    : {};
-  return withText(structured, true, meta);
+  const challenges = await Promise.all(
+    rails.map((rail) => rail.mcp.challenge(response.header, response.status, message)),
+  );
+  const structured = {
+    ...Object.assign({}, ...challenges.map((challenge) => challenge.structured)),
+    ...extra,
+    code,
+    message,
+    requestId,
+    ...receiptsOf(response, rails),
+  };
+  return withText(structured, true, Object.assign({}, ...challenges.map((challenge) => challenge.meta)));
 }
 
-/**
- * The MPP challenges of a `WWW-Authenticate: Payment …` header, parsed by mppx: its MCP client looks for
- * them in `_meta["org.paymentauth/payment-required"]` of a tool result.
- */
-async function mppChallengesOf(response: EnvelopeResponse): Promise<Challenge.Challenge[] | undefined> {
-  const header = response.header('www-authenticate');
-  if (header === undefined || !/(^|,)\s*payment\s/i.test(header)) return undefined;
-  try {
-    return await deserializeChallenges(header);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Async for a failure carrying MPP challenges, which mppx (loaded then) parses. */
-export async function toToolResult(response: EnvelopeResponse): Promise<CallToolResult> {
+/** Async: a rail may load its library to read a challenge. */
+export async function toToolResult(
+  response: EnvelopeResponse,
+  rails: readonly RailWire[],
+): Promise<CallToolResult> {
   const body = response.body;
   if (response.status >= 200 && response.status < 300 && isObject(body) && body.success === true) {
     const structured: Json = { data: body.data ?? null };
     if (isObject(body.meta)) structured.meta = body.meta;
-    return withText(structured, false, receiptsOf(response));
+    return withText(structured, false, receiptsOf(response, rails));
   }
-  return failure(response);
+  return failure(response, rails);
 }
 
 /** Header lookup over a record whose names may have any case (pipeline responses). */

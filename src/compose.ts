@@ -78,6 +78,7 @@ export async function composeServices(
     sealer,
     clock: () => new Date(),
     systemUserId: system.id,
+    railWires: (options.rails ?? RAILS).map((rail) => rail.wire),
     onClose: [
       async () => {
         clearInterval(sweep);

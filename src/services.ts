@@ -5,6 +5,7 @@
  */
 import type { Database, Db } from '../db/client.ts';
 import type { Sealer } from './crypto/sealer.ts';
+import type { Price } from './domain/pricing.ts';
 import type { AgentPrincipal, Principal } from './domain/principal.ts';
 import type { Env } from './env.ts';
 import type { ApiError } from './errors/api-error.ts';
@@ -32,6 +33,8 @@ export interface Services {
   payments?: PaymentGateway;
   /** Card refunds through Stripe; present with the MPP rail. */
   cardRefunds?: CardRefunds;
+  /** What every rail this server knows adds to CORS, the documents and MCP, configured or not. */
+  railWires: readonly RailWire[];
   /** Stops background work; run before the database closes. */
   onClose: (() => Promise<void>)[];
 }
@@ -65,4 +68,55 @@ export interface PaymentGateway {
 export interface CardRefunds {
   /** Returns the refund's id. */
   refund(input: { paymentIntentId: string; amountCents: number; idempotencyKey: string }): Promise<string>;
+}
+
+/** What a rail needs to know of an operation to describe it (an Operation is one). */
+export interface PaymentFacts {
+  readonly payment?:
+    | { readonly price: Price; readonly credits?: number; readonly deferred?: unknown }
+    | undefined;
+  readonly agentProof?: boolean | undefined;
+}
+
+/** Header lookup by lower-case name. */
+export type HeaderLookup = (name: string) => string | undefined;
+
+/**
+ * What a payment rail adds to the wire surfaces, known without loading the rail (no payment libraries):
+ * the headers browsers may send and read, its OpenAPI security scheme and answers, its llms.txt section,
+ * and how MCP carries its credentials, receipts and challenges in `_meta`.
+ */
+export interface RailWire {
+  name: string;
+  /** Request headers that carry its credential (CORS Access-Control-Allow-Headers). */
+  requestHeaders: readonly string[];
+  /** Response headers it answers with (CORS Access-Control-Expose-Headers). */
+  responseHeaders: readonly string[];
+  openapi: {
+    securityScheme: Record<string, unknown>;
+    /** Whether an operation takes this rail's credential. */
+    accepts(operation: PaymentFacts): boolean;
+    /** Error codes an operation may answer with through this rail. */
+    errorCodes(operation: PaymentFacts): readonly ErrorCode[];
+    /** Headers of a success answer paid through this rail (OpenAPI header objects). */
+    successHeaders: Record<string, unknown>;
+    /** Other answers a paid call may get (OpenAPI response objects by status). */
+    responses(operation: PaymentFacts): Record<string, unknown>;
+  };
+  /** Its llms.txt section, heading included. */
+  llms: readonly string[];
+  mcp: {
+    /** One sentence of the server instructions: how a tool call pays through this rail. */
+    howToPay: string;
+    /** Request headers for the credential a tool call's `_meta` carries (lower-case names). */
+    headersFromMeta(meta: Record<string, unknown>, hasBearer: boolean): Promise<Record<string, string>>;
+    /** `_meta` entries (and structured fields) for the receipts an answer carries. */
+    receipts(header: HeaderLookup): Record<string, unknown>;
+    /** A 402's challenge as this rail's MCP clients look for it: structured fields and `_meta` entries. */
+    challenge(
+      header: HeaderLookup,
+      status: number,
+      message: string,
+    ): Promise<{ structured: Record<string, unknown>; meta: Record<string, unknown> }>;
+  };
 }

@@ -9,7 +9,7 @@ import type { AgentPrincipal, Principal } from '../../src/domain/principal.ts';
 import type { Env } from '../../src/env.ts';
 import type { Operation, PayableOperation } from '../../src/operations/define-operation.ts';
 import type { OperationRequest, OperationResponse } from '../../src/pipeline/operation-io.ts';
-import type { CardRefunds, Services } from '../../src/services.ts';
+import type { CardRefunds, RailWire, Services } from '../../src/services.ts';
 import type { Reconciler } from './reconciler.ts';
 
 export interface ChallengePart {
@@ -70,6 +70,8 @@ export interface RailContext {
  */
 export interface RailModule {
   name: string;
+  /** What it adds to CORS, the documents and MCP, whether configured or not. */
+  wire: RailWire;
   configured(env: Env): boolean;
   /** Undefined when its configuration turns out incomplete. */
   create(context: RailContext): Promise<PaymentRail | undefined>;

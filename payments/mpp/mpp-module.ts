@@ -3,9 +3,11 @@
  * load only then.
  */
 import type { RailModule } from '../gateway/rail.ts';
+import { mppWire } from './mpp-wire.ts';
 
 export const mppRailModule: RailModule = {
   name: 'mpp',
+  wire: mppWire,
   configured: (env) => env.MPP_SECRET_KEY !== undefined,
   async create({ env, services, operations, publicUrl }) {
     const [{ mppConfigFrom }, { createMppRail }] = await Promise.all([

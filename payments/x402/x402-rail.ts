@@ -17,6 +17,7 @@ import { payWithX402 } from './pay.ts';
 import { continueSettlement } from './settlement.ts';
 import { createChainClient } from './settler.ts';
 import type { X402Deps } from './x402-deps.ts';
+import { x402Wire } from './x402-wire.ts';
 
 export interface X402Rail extends PaymentRail {
   deps: X402Deps;
@@ -57,9 +58,7 @@ export function createX402Rail(
     name: 'x402',
     deps,
     reconciler,
-    // x402 settles after what is bought is committed: it sells only what can wait for its payment.
-    supports: (operation) =>
-      operation.payment.price.x402Atomic !== undefined && operation.payment.deferred !== undefined,
+    supports: (operation) => x402Wire.openapi.accepts(operation),
     challenge: async (operation, price) => x402Challenge(config, operation, price, publicUrl),
     carries: (request) => paymentHeaderOf(request.header) !== undefined,
     pay: (call) => payWithX402(deps, call),

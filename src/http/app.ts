@@ -16,6 +16,7 @@ import { errorResponse } from '../pipeline/execute-operation.ts';
 import type { Services } from '../services.ts';
 import { llmsTxt } from './llms-txt.ts';
 import { isLoopback } from './loopback.ts';
+import { corsFor } from './middleware/cors.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { requestIdOf } from './middleware/request-id.ts';
 import { openApiDocument } from './openapi.ts';
@@ -61,10 +62,10 @@ export function createApp(services: Services, operations: readonly Operation[] =
   app.set('trust proxy', (address: string) => isLoopback(address));
 
   const publicUrl = publicUrlOf(services.env);
-  const openApiJson = JSON.stringify(openApiDocument(operations, publicUrl));
-  const llms = llmsTxt(operations);
+  const openApiJson = JSON.stringify(openApiDocument(operations, publicUrl, services.railWires));
+  const llms = llmsTxt(operations, services.railWires);
 
-  app.use(requestContext(services.logger));
+  app.use(requestContext(services.logger, corsFor(services.railWires)));
   mountMcp(app, services, operations);
   mountOperations(app, services, operations);
   app.get('/health', async (_req: Request, res: Response) => {

@@ -5,21 +5,23 @@
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
 import type { Operation } from '../operations/define-operation.ts';
 import { BURST_LIMIT, CLASS_LIMITS, GLOBAL_LIMIT, type LimitRule } from '../pipeline/rate-limit/limits.ts';
+import type { RailWire } from '../services.ts';
 
 function per(rule: LimitRule): string {
   const unit = rule.windowMs >= 3_600_000 ? 'hour' : rule.windowMs >= 60_000 ? 'minute' : 'second';
   return `${rule.limit} per ${unit}`;
 }
 
-function operationLine(operation: Operation): string {
+function operationLine(operation: Operation, rails: readonly RailWire[]): string {
   const notes = [operation.scope === 'none' ? 'any valid key' : `scope ${operation.scope}`];
   if (operation.idempotency) notes.push('Idempotency-Key');
   if (operation.paginated) notes.push('paginated');
-  if (operation.payment) notes.push('agents may pay with x402 instead');
+  const paying = rails.filter((rail) => operation.payment && rail.openapi.accepts(operation));
+  if (paying.length > 0) notes.push(`agents may pay instead (${paying.map((rail) => rail.name).join(', ')})`);
   return `- \`${operation.method} ${operation.path}\` (${operation.id}; ${notes.join(', ')}): ${operation.summary}`;
 }
 
-export function llmsTxt(operations: readonly Operation[]): string {
+export function llmsTxt(operations: readonly Operation[], rails: readonly RailWire[]): string {
   const groups = new Map<string, Operation[]>();
   for (const op of operations) {
     const group = op.id.split('.')[0] as string;
@@ -31,7 +33,8 @@ export function llmsTxt(operations: readonly Operation[]): string {
     '',
     '> iris runs outreach campaigns over email, Instagram DM and X DM: it finds contacts, drafts messages',
     '> with AI, holds every draft for approval, sends, and follows up. People call it over REST with scoped API',
-    '> keys, or - agents - pay per campaign with x402; every operation is described in OpenAPI 3.1 at /openapi.json.',
+    `> keys, or - agents - pay per campaign (${rails.map((rail) => rail.name).join(', ')}); every operation is described in`,
+    '> OpenAPI 3.1 at /openapi.json.',
     '',
     '## Calling the API',
     '',
@@ -60,50 +63,15 @@ export function llmsTxt(operations: readonly Operation[]): string {
     '  server died, the repeat runs afresh. The same key with a different body: 409 SERVER_016; use a new key for a',
     '  new request. A malformed key: 400 SERVER_002. A 409 SERVER_016 with Retry-After: wait that many seconds.',
     '',
-    '## Paying as an agent (x402, USDC on Base)',
-    '',
-    '- Agents need no account. On a server with x402 enabled, `POST /campaigns` without a key answers 402 PAYMENT_001:',
-    '  header PAYMENT-REQUIRED carries the base64 x402 v2 offer (scheme exact, network eip155:8453, amount 2250000 =',
-    '  $2.25 USDC, payTo, the token EIP-712 domain in extra); the body repeats it readably under `x402`.',
-    '- Sign an EIP-3009 TransferWithAuthorization for exactly that amount to payTo and resend the same request with',
-    '  PAYMENT-SIGNATURE (x402 v2) or X-PAYMENT (v1 or v2). The @x402/fetch client does this (raise its spend cap to $2.25+).',
-    '- 201: the campaign, already active; PAYMENT-RESPONSE and X-PAYMENT-RESPONSE hold the settlement transaction.',
-    "  `meta.payment` names payer, transaction and identity_id; on a wallet's first payment it also holds",
-    '  `agent_api_key`. Keep that key: as a Bearer key it reads and manages the campaigns this wallet paid for (scopes',
-    '  read and write) and nothing else. Each new campaign is still paid for.',
-    '- Resending the same signed payment returns the first answer (Idempotent-Replayed: true) and never charges again;',
-    '  with an Idempotency-Key, even a freshly signed retry gets the first answer. A payment is settled at most once.',
-    '- 202: settlement still pending - resend the same request in a few seconds. 402 PAYMENT_002: refused, nothing',
-    '  charged; `x402.error` gives the reason (e.g. invalid_exact_evm_insufficient_balance). 409 SERVER_016: that',
-    '  payment is being processed (Retry-After). 500 PAYMENT_004: money moved but the campaign could not be made; the',
-    '  refund is recorded (and sent when the server has a refund wallet). 503 SERVER_009: the chain is unreachable.',
-    '',
-    '## Paying as an agent with Stripe (MPP, credit packs)',
-    '',
-    '- On a server with MPP enabled the same 402 also carries `WWW-Authenticate: Payment …` (method stripe, intent',
-    '  charge, with challenge_id and price_cents hints) and body objects `mpp` and `credits`. The mppx client answers it.',
-    '- Buy credits: `POST /agent/credits {"pack": "pack_5"}` with `Authorization: Payment <credential>` for 1200 cents',
-    '  adds 5 credits ($2.40 a campaign) and answers {balance, credits_added, pack}, a Payment-Receipt header and,',
-    '  on the first purchase, `meta.payment.agent_api_key`. Credits never expire. Packs are MPP-only.',
-    '- Spend: `POST /campaigns` with that agent key (or the credential) takes 1 credit, no new charge. With no',
-    '  credits, a credential for 240 cents pays for that one campaign; otherwise 402 PAYMENT_005 explains how to buy.',
-    '  If the campaign cannot be created the credit comes back as a refund entry.',
-    '- `GET /agent/credits` (balance) and `GET /agent/credits/history` (ledger) take the agent key or the credential',
-    '  itself (`Authorization: Payment …`; nothing is charged). Later purchases made with the agent key (credential',
-    '  in `Payment-Authorization`) add to the same balance.',
-    '- Errors: 400 PAYMENT_006 unknown pack; 402 PAYMENT_003 credential refused (wrong operation, price, expired, or',
-    '  not ours); 402 BILLING_004 card declined; 403 AUTH_002 credential of another identity; 503 SERVER_009 Stripe',
-    '  did not answer (resend the same request later: a credential is charged at most once).',
-    '',
+    ...rails.flatMap((rail) => [...rail.llms, '']),
     '## MCP',
     '',
     '- Remote: `POST /mcp` (Streamable HTTP, stateless, JSON) with `Authorization: Bearer is_live_…`; one tool per',
     '  operation below, named with `_` (campaigns_create). Results are `{data, meta?}` in structuredContent; errors',
     '  are isError results with the REST `{code, message, requestId}`.',
-    '- Without a key: tools/list, and payable tools return the 402 offer as an isError result (x402 PaymentRequired',
-    '  fields plus `mpp`/`credits`); retry with `_meta["x402/payment"]` (PaymentPayload) or',
-    '  `_meta["org.paymentauth/credential"]` (MPP); receipts come back in `_meta["x402/payment-response"]` and',
-    '  `_meta["org.paymentauth/receipt"]`.',
+    '- Without a key: tools/list, and payable tools return the 402 offer as an isError result carrying every payment',
+    '  method the server takes; receipts of a paid call come back in `_meta`. Per method:',
+    ...rails.map((rail) => `  ${rail.mcp.howToPay}`),
     '- stdio: `npx -y -p @jclvsh/iris iris-mcp` with IRIS_API_KEY (and IRIS_API_URL) in the environment.',
     '',
     '## Command line',
@@ -121,7 +89,7 @@ export function llmsTxt(operations: readonly Operation[]): string {
     '',
   ];
   for (const [group, ops] of groups) {
-    lines.push(`### ${group}`, '', ...ops.map(operationLine), '');
+    lines.push(`### ${group}`, '', ...ops.map((op) => operationLine(op, rails)), '');
   }
   lines.push(
     '## Other endpoints',

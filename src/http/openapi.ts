@@ -5,9 +5,10 @@
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
 import { isMutation, type Operation, pathParams } from '../operations/define-operation.ts';
 import { type JsonSchema, PAGINATION_SCHEMA, toJsonSchema } from '../operations/json-schema.ts';
+import type { RailWire } from '../services.ts';
 
 /** Errors every operation of this kind can answer with, on top of the ones it lists. */
-export function errorCodesOf(operation: Operation): ErrorCode[] {
+export function errorCodesOf(operation: Operation, rails: readonly RailWire[]): ErrorCode[] {
   const codes: ErrorCode[] = [
     'SERVER_002',
     'SERVER_005',
@@ -19,11 +20,8 @@ export function errorCodesOf(operation: Operation): ErrorCode[] {
   if (operation.scope !== 'none') codes.push('APIKEY_004');
   codes.push('RATE_001');
   if (operation.idempotency) codes.push('SERVER_016');
-  if (operation.payment) {
-    if (operation.payment.price.x402Atomic !== undefined) codes.push('PAYMENT_002', 'PAYMENT_004');
-    codes.push('PAYMENT_001', 'PAYMENT_003', 'PAYMENT_005', 'BILLING_004', 'AUTH_002', 'SERVER_009');
-  }
-  if (operation.agentProof) codes.push('PAYMENT_003', 'AUTH_002');
+  if (operation.payment) codes.push('PAYMENT_001');
+  for (const rail of rails) codes.push(...rail.openapi.errorCodes(operation));
   if (isMutation(operation)) codes.push('SERVER_011');
   codes.push(...(operation.errors ?? []), 'SERVER_001');
   return [...new Set(codes)];
@@ -57,9 +55,9 @@ const PAGINATION_META: JsonSchema = {
   },
 };
 
-function errorResponses(operation: Operation): Record<string, unknown> {
+function errorResponses(operation: Operation, rails: readonly RailWire[]): Record<string, unknown> {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of errorCodesOf(operation)) {
+  for (const code of errorCodesOf(operation, rails)) {
     const status = ERROR_CATALOGUE[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
@@ -80,15 +78,16 @@ function errorResponses(operation: Operation): Record<string, unknown> {
   return responses;
 }
 
-/** Who may call: an API key, and for agents an x402 payment and/or an MPP credential. */
-function securityOf(operation: Operation): Record<string, string[]>[] {
-  const security: Record<string, string[]>[] = [{ apiKey: [] }];
-  if (operation.payment?.price.x402Atomic !== undefined) security.push({ x402: [] });
-  if (operation.payment || operation.agentProof) security.push({ mpp: [] });
-  return security;
+/** Who may call: an API key, and for agents whatever payment rails accept the operation. */
+function securityOf(operation: Operation, rails: readonly RailWire[]): Record<string, string[]>[] {
+  return [
+    { apiKey: [] },
+    ...rails.filter((rail) => rail.openapi.accepts(operation)).map((rail) => ({ [rail.name]: [] })),
+  ];
 }
 
-function operationObject(operation: Operation): Record<string, unknown> {
+function operationObject(operation: Operation, rails: readonly RailWire[]): Record<string, unknown> {
+  const paying = rails.filter((rail) => operation.payment && rail.openapi.accepts(operation));
   const inputSchema = toJsonSchema(operation.input, 'input');
   const properties = (inputSchema.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((inputSchema.required ?? []) as string[]);
@@ -142,7 +141,7 @@ function operationObject(operation: Operation): Record<string, unknown> {
     operationId: operation.id,
     summary: operation.summary,
     tags: [operation.id.split('.')[0]],
-    security: securityOf(operation),
+    security: securityOf(operation, rails),
     'x-iris-scope': operation.scope,
     parameters,
     responses: {
@@ -151,33 +150,24 @@ function operationObject(operation: Operation): Record<string, unknown> {
         headers: successHeaders,
         content: { 'application/json': { schema: envelope } },
       },
-      ...(operation.payment
-        ? {
-            '202': {
-              description:
-                'paid by x402 but the settlement is still pending: the campaign waits as pending_payment; resend the same request for the result',
-              headers: { 'PAYMENT-RESPONSE': { schema: { type: 'string' } } },
-              content: { 'application/json': { schema: envelope } },
-            },
-          }
-        : {}),
-      ...errorResponses(operation),
+      ...Object.assign({}, ...paying.map((rail) => rail.openapi.responses(operation))),
+      ...errorResponses(operation, rails),
     },
   };
+  for (const response of Object.values(result.responses as Record<string, Record<string, unknown>>)) {
+    if (response.content === undefined) response.content = { 'application/json': { schema: envelope } };
+  }
   if (operation.payment) {
     result['x-iris-payable'] = true;
-    (result.responses as Record<string, Record<string, unknown>>)[String(operation.successStatus ?? 200)] = {
-      ...((result.responses as Record<string, Record<string, unknown>>)[
-        String(operation.successStatus ?? 200)
-      ] ?? {}),
-      headers: {
+    const success = (result.responses as Record<string, Record<string, unknown>>)[
+      String(operation.successStatus ?? 200)
+    ];
+    if (success) {
+      success.headers = {
         ...successHeaders,
-        'PAYMENT-RESPONSE': {
-          description: 'base64 x402 SettleResponse (also sent as X-PAYMENT-RESPONSE) when paid with x402',
-          schema: { type: 'string' },
-        },
-      },
-    };
+        ...Object.assign({}, ...paying.map((rail) => rail.openapi.successHeaders)),
+      };
+    }
   }
   if (operation.rateLimit) result['x-iris-rate-limit'] = operation.rateLimit;
   if (operation.audit) result['x-iris-audit'] = operation.audit;
@@ -203,6 +193,7 @@ function operationObject(operation: Operation): Record<string, unknown> {
 export function openApiDocument(
   operations: readonly Operation[],
   serverUrl: string,
+  rails: readonly RailWire[],
 ): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {
     '/health': {
@@ -223,7 +214,10 @@ export function openApiDocument(
   for (const operation of operations) {
     const path = operation.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     paths[path] ??= {};
-    (paths[path] as Record<string, unknown>)[operation.method.toLowerCase()] = operationObject(operation);
+    (paths[path] as Record<string, unknown>)[operation.method.toLowerCase()] = operationObject(
+      operation,
+      rails,
+    );
   }
   return {
     openapi: '3.1.0',
@@ -245,19 +239,7 @@ export function openApiDocument(
           bearerFormat: 'is_live_…',
           description: 'Authorization: Bearer is_live_… — an API key with the scope the operation names',
         },
-        mpp: {
-          type: 'http',
-          scheme: 'Payment',
-          description:
-            'MPP credential (Machine Payments Protocol, Stripe): Authorization: Payment <base64url>, or Payment-Authorization when Authorization carries an API key. Call without it to get the WWW-Authenticate: Payment challenge.',
-        },
-        x402: {
-          type: 'apiKey',
-          in: 'header',
-          name: 'X-PAYMENT',
-          description:
-            'x402 payment (USDC on Base, scheme exact): a base64 PaymentPayload in PAYMENT-SIGNATURE (v2) or X-PAYMENT (v1 and v2). Call without it to get the 402 challenge.',
-        },
+        ...Object.fromEntries(rails.map((rail) => [rail.name, rail.openapi.securityScheme])),
       },
       headers: {
         'X-Request-ID': { description: 'correlation id of this request', schema: { type: 'string' } },

@@ -1,17 +1,19 @@
 /**
  * The import graph of the production code (src, payments, mcp, db), read by madge with type-only and
  * dynamic imports counted: no circle, and dependencies pointing one way, db ← src ← payments, mcp. Only
- * the composition root (src/compose.ts) and the HTTP app that mounts /mcp (src/http/app.ts) import
- * upward.
+ * the composition roots (src/compose.ts, and the stdio MCP binary's entry point mcp/stdio.ts, which
+ * registers the payment rails' wire formats) and the HTTP app that mounts /mcp (src/http/app.ts) import
+ * upward or across.
  */
 import madge from 'madge';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const LAYERS = ['db', 'src', 'payments', 'mcp'] as const;
-/** Files of src allowed to import the layers above it, and which. */
+/** Files allowed to import layers above or beside theirs, and which. */
 const UPWARD: Record<string, readonly string[]> = {
   'src/compose.ts': ['payments'],
   'src/http/app.ts': ['mcp'],
+  'mcp/stdio.ts': ['payments'],
 };
 
 let graph: Record<string, string[]>;

@@ -9,6 +9,7 @@ import { ERROR_CATALOGUE } from '../../src/errors/catalogue.ts';
 import { llmsTxt } from '../../src/http/llms-txt.ts';
 import { errorCodesOf } from '../../src/http/openapi.ts';
 import { operations } from '../../src/operations/registry.ts';
+import { RAIL_WIRES } from '../helpers/rail-wires.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 let server: TestServer;
@@ -52,7 +53,7 @@ describe('GET /openapi.json', () => {
   it('documents every error an operation can answer with, by status', () => {
     for (const operation of operations) {
       const op = doc.paths[operation.path.replace(/:(\w+)/g, '{$1}')][operation.method.toLowerCase()];
-      for (const code of errorCodesOf(operation)) {
+      for (const code of errorCodesOf(operation, RAIL_WIRES)) {
         const response = op.responses[String(ERROR_CATALOGUE[code].status)];
         expect(response, `${operation.id} ${code}`).toBeDefined();
         expect(response.description).toContain(code);
@@ -85,7 +86,7 @@ describe('llms.txt', () => {
   const committed = readFileSync(new URL('../../llms.txt', import.meta.url), 'utf8');
 
   it('committed copy matches the registry (run `npm run llms` after changing operations)', () => {
-    expect(committed).toBe(llmsTxt(operations));
+    expect(committed).toBe(llmsTxt(operations, RAIL_WIRES));
   });
 
   it('is served at /llms.txt as plain text, one line per operation', async () => {

@@ -5,6 +5,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { errorResult, serializeResult, toToolResult } from '../../mcp/tool-result.ts';
+import { RAIL_WIRES } from '../helpers/rail-wires.ts';
 
 const challenge = Buffer.from(
   JSON.stringify({ x402Version: 2, accepts: [{ scheme: 'exact', amount: '2250000' }] }),
@@ -18,36 +19,45 @@ function headers(values: Record<string, string>) {
 const results: [string, CallToolResult][] = [
   [
     'a page',
-    await toToolResult({
-      status: 200,
-      header: headers({}),
-      body: {
-        success: true,
-        data: [{ id: 'c1', name: 'q"uote\\ \u2028 é' }],
-        meta: { pagination: { next: null } },
+    await toToolResult(
+      {
+        status: 200,
+        header: headers({}),
+        body: {
+          success: true,
+          data: [{ id: 'c1', name: 'q"uote\\ \u2028 é' }],
+          meta: { pagination: { next: null } },
+        },
       },
-    }),
+      RAIL_WIRES,
+    ),
   ],
-  ['no data', await toToolResult({ status: 200, header: headers({}), body: { success: true } })],
+  ['no data', await toToolResult({ status: 200, header: headers({}), body: { success: true } }, RAIL_WIRES)],
   [
     'a receipt',
-    await toToolResult({
-      status: 201,
-      header: headers({ 'payment-response': settle }),
-      body: { success: true, data: { id: 'c2' } },
-    }),
+    await toToolResult(
+      {
+        status: 201,
+        header: headers({ 'payment-response': settle }),
+        body: { success: true, data: { id: 'c2' } },
+      },
+      RAIL_WIRES,
+    ),
   ],
   [
     'a 402 with both rails',
-    await toToolResult({
-      status: 402,
-      header: headers({
-        'payment-required': challenge,
-        'www-authenticate':
-          'Payment id="abc", realm="iris", method="stripe", intent="charge", request="eyJhbW91bnQiOiIxMjAwIn0"',
-      }),
-      body: { success: false, error: { code: 'PAYMENT_001', message: 'pay', requestId: 'req_1' } },
-    }),
+    await toToolResult(
+      {
+        status: 402,
+        header: headers({
+          'payment-required': challenge,
+          'www-authenticate':
+            'Payment id="abc", realm="iris", method="stripe", intent="charge", request="eyJhbW91bnQiOiIxMjAwIn0"',
+        }),
+        body: { success: false, error: { code: 'PAYMENT_001', message: 'pay', requestId: 'req_1' } },
+      },
+      RAIL_WIRES,
+    ),
   ],
   ['an error', errorResult('SERVER_003', 'unknown tool: x', 'req_2')],
   ['not built by iris', { content: [{ type: 'text', text: 'hi' }], structuredContent: { a: 1 } }],

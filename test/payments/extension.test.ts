@@ -20,9 +20,10 @@ import { agentPrincipal } from '../../src/domain/principal.ts';
 import { defineOperation } from '../../src/operations/define-operation.ts';
 import { operations } from '../../src/operations/registry.ts';
 import { runHandler } from '../../src/pipeline/run-handler.ts';
-import type { Services } from '../../src/services.ts';
+import type { RailWire, Services } from '../../src/services.ts';
 import { api } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { connectMcp, structured } from '../mcp/mcp-client.ts';
 
 /** The whole rail: its challenge part, which requests are its, and paying (with nothing checked). */
 function iouRail(services: Services): PaymentRail {
@@ -68,8 +69,31 @@ function iouRail(services: Services): PaymentRail {
   };
 }
 
+/** What the rail adds to CORS, the documents and MCP (where `_meta["iou/signer"]` carries the IOU). */
+const iouWire: RailWire = {
+  name: 'iou',
+  requestHeaders: ['X-IOU'],
+  responseHeaders: ['IOU-Required'],
+  openapi: {
+    securityScheme: { type: 'apiKey', in: 'header', name: 'X-IOU', description: 'an IOU' },
+    accepts: (operation) => operation.payment?.deferred !== undefined,
+    errorCodes: () => [],
+    successHeaders: {},
+    responses: () => ({}),
+  },
+  llms: ['## Paying with an IOU', '', '- Send X-IOU with your name.'],
+  mcp: {
+    howToPay: 'IOU: put your name in _meta["iou/signer"].',
+    headersFromMeta: async (meta): Promise<Record<string, string>> =>
+      typeof meta['iou/signer'] === 'string' ? { 'x-iou': meta['iou/signer'] } : {},
+    receipts: () => ({}),
+    challenge: async (header) => ({ structured: { iou_required: header('iou-required') }, meta: {} }),
+  },
+};
+
 const iou: RailModule = {
   name: 'iou',
+  wire: iouWire,
   configured: () => true,
   create: async ({ services }) => iouRail(services),
 };
@@ -111,6 +135,53 @@ describe('a rail registered at composition', () => {
         .from(jobs)
         .where(eq(jobs.dedupeKey, `campaign.run:${id}`)),
     ).toHaveLength(1);
+  });
+});
+
+describe("a rail's wire", () => {
+  it('is in CORS, the OpenAPI document, llms.txt and the MCP instructions', async () => {
+    const preflight = await fetch(`${server.url}/campaigns`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('X-IOU');
+    const read = await api(server.url, 'GET', '/keys/me', { key: server.adminKey });
+    expect(read.headers.get('access-control-expose-headers')).toContain('IOU-Required');
+
+    const doc = (await api(server.url, 'GET', '/openapi.json')).body;
+    expect(doc.components.securitySchemes.iou).toMatchObject({ name: 'X-IOU' });
+    expect(doc.paths['/campaigns'].post.security).toContainEqual({ iou: [] });
+    expect(doc.paths['/agent/credits'].post.security).not.toContainEqual({ iou: [] });
+
+    const llms = await fetch(`${server.url}/llms.txt`).then((r) => r.text());
+    expect(llms).toContain('## Paying with an IOU');
+    expect(llms).toMatch(/campaigns\.create;[^)]*agents may pay instead \(x402, mpp, iou\)/);
+  });
+
+  it('carries the payment of an MCP tool call from _meta and its challenge into the error result', async () => {
+    const client = await connectMcp(server.url);
+    try {
+      expect(client.getInstructions()).toContain('IOU: put your name in _meta["iou/signer"].');
+      const offered = await client.callTool({
+        name: 'campaigns_create',
+        arguments: { name: 'mcp owed', objective_type: 'product_promotion' },
+      });
+      expect(offered.isError).toBe(true);
+      expect(structured(offered)).toMatchObject({
+        code: 'PAYMENT_001',
+        iou_required: '240',
+        iou: { cents: 240 },
+      });
+      const paid = await client.callTool({
+        name: 'campaigns_create',
+        arguments: { name: 'mcp paid', objective_type: 'product_promotion' },
+        _meta: { 'iou/signer': 'carol' },
+      });
+      expect(paid.isError, JSON.stringify(paid)).toBeFalsy();
+      expect(structured(paid).data).toMatchObject({ name: 'mcp paid', status: 'active' });
+    } finally {
+      await client.close();
+    }
   });
 });
 

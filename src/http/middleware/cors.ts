@@ -4,49 +4,52 @@
  * through a library because it runs on every request and the answer never varies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RailWire } from '../../services.ts';
 
-export const EXPOSED_HEADERS = [
+const EXPOSED_HEADERS = [
   'X-Request-ID',
   'Retry-After',
   'X-RateLimit-Limit',
   'X-RateLimit-Remaining',
   'X-RateLimit-Reset',
   'Idempotent-Replayed',
-  'PAYMENT-REQUIRED',
-  'PAYMENT-RESPONSE',
-  'X-PAYMENT-RESPONSE',
   'WWW-Authenticate',
-  'Payment-Receipt',
   'Mcp-Session-Id',
-].join(', ');
+];
 
-export const ALLOWED_HEADERS = [
+const ALLOWED_HEADERS = [
   'Authorization',
   'Content-Type',
   'Idempotency-Key',
-  'X-PAYMENT',
-  'PAYMENT-SIGNATURE',
-  'Payment-Authorization',
   'Mcp-Session-Id',
   'Mcp-Protocol-Version',
   'Last-Event-ID',
-].join(', ');
+];
 
 const ALLOWED_METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS';
 
-/** Sets the CORS headers; answers a preflight itself and returns true when it did. */
-export function applyCors(req: IncomingMessage, res: ServerResponse): boolean {
-  res.setHeader('Access-Control-Allow-Origin', '*');
-  if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
-    res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
-    res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
-    res.setHeader('Access-Control-Max-Age', '600');
-    res.setHeader('Vary', 'Access-Control-Request-Headers');
-    res.statusCode = 204;
-    res.setHeader('Content-Length', '0');
-    res.end();
-    return true;
-  }
-  res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
-  return false;
+export type ApplyCors = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/**
+ * Sets the CORS headers, with the payment rails' headers added to the lists; answers a preflight itself
+ * and returns true when it did.
+ */
+export function corsFor(rails: readonly Pick<RailWire, 'requestHeaders' | 'responseHeaders'>[]): ApplyCors {
+  const exposed = [...new Set([...EXPOSED_HEADERS, ...rails.flatMap((r) => r.responseHeaders)])].join(', ');
+  const allowed = [...new Set([...ALLOWED_HEADERS, ...rails.flatMap((r) => r.requestHeaders)])].join(', ');
+  return (req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
+      res.setHeader('Access-Control-Allow-Headers', allowed);
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.setHeader('Vary', 'Access-Control-Request-Headers');
+      res.statusCode = 204;
+      res.setHeader('Content-Length', '0');
+      res.end();
+      return true;
+    }
+    res.setHeader('Access-Control-Expose-Headers', exposed);
+    return false;
+  };
 }

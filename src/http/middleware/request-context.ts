@@ -6,9 +6,10 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../logger.ts';
+import type { ApplyCors } from './cors.ts';
 import { requestIdOf, startRequest } from './request-id.ts';
 
-export function requestContext(logger: Logger) {
+export function requestContext(logger: Logger, applyCors: ApplyCors) {
   return function startAndLog(req: Request, res: Response, next: NextFunction): void {
     const started = performance.now();
     res.once('close', () => {
@@ -22,6 +23,6 @@ export function requestContext(logger: Logger) {
         ...(res.writableFinished ? {} : { aborted: true }),
       });
     });
-    if (!startRequest(req, res)) next();
+    if (!startRequest(req, res, applyCors)) next();
   };
 }

@@ -4,7 +4,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { applyCors } from './cors.ts';
+import type { ApplyCors } from './cors.ts';
 
 /** Where a response keeps its request's id (code holding only the Node response can read it). */
 const REQUEST_ID = Symbol('iris.requestId');
@@ -26,7 +26,7 @@ export function newRequestId(): string {
 }
 
 /** Gives `res` its request id (X-Request-ID) and CORS headers; true when that answered a CORS preflight. */
-export function startRequest(req: IncomingMessage, res: ServerResponse): boolean {
+export function startRequest(req: IncomingMessage, res: ServerResponse, applyCors: ApplyCors): boolean {
   const id = newRequestId();
   (res as WithRequestId)[REQUEST_ID] = id;
   res.setHeader('X-Request-ID', id);
