@@ -45,6 +45,34 @@ function write(res: Response, answer: HttpAnswer): void {
   send(res, { status: answer.status, headers: answer.headers, body: answer.body, text: answer.text });
 }
 
+/**
+ * A lone `tools/call` request whose params are not an object naming the tool (with object arguments):
+ * JSON-RPC's -32602 Invalid params, answered here (the SDK would answer it as an internal error).
+ */
+function invalidToolCall(body: unknown): HttpAnswer | undefined {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const message = body as Record<string, unknown>;
+  if (message.method !== 'tools/call' || message.id === undefined || message.id === null) return undefined;
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    value !== null && typeof value === 'object' && !Array.isArray(value);
+  const params = message.params;
+  if (isObject(params) && typeof params.name === 'string') {
+    if (params.arguments === undefined || isObject(params.arguments)) return undefined;
+  }
+  return {
+    status: 200,
+    headers: {},
+    body: {
+      jsonrpc: '2.0',
+      id: message.id,
+      error: {
+        code: -32602,
+        message: 'Invalid params: tools/call takes params {name, arguments?} with arguments an object',
+      },
+    },
+  };
+}
+
 /** The headers the SDK's transport would accept a POST with; anything else is left to it to answer. */
 function plainPost(req: Request): boolean {
   const accept = req.headers.accept ?? '';
@@ -172,6 +200,11 @@ export function mountMcp(
     (req: Request, res: Response, next: NextFunction) => {
       res.locals.route = 'mcp';
       const body: unknown = req.body;
+      const invalid = invalidToolCall(body);
+      if (invalid) {
+        write(res, invalid);
+        return;
+      }
       direct(req, res, body)
         .then((answered) => (answered ? undefined : throughSdk(req, res, body)))
         .catch(next);

@@ -38,7 +38,11 @@ export async function startChild<S extends z.ZodType>(
     if (value === undefined) delete childEnv[key];
     else childEnv[key] = value;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', `bench/servers/${file}`], {
+  // BENCH_PROFILE=<dir>: each server writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', `bench/servers/${file}`], {
     cwd: PROJECT_ROOT,
     env: childEnv,
     stdio: ['pipe', 'pipe', 'inherit'],

@@ -3,13 +3,54 @@
  * middleware, but not body-parser, whose per-request layers (type-is, raw-body, iconv) cost the unpaid
  * create its target against a bare express handler. Failures are ApiErrors (400 SERVER_002, 413
  * SERVER_011), so they render as the iris envelope; only bodies declared as JSON are read, and
- * compressed ones are refused (a size limit on the compressed form would be no limit).
+ * compressed ones are refused (a size limit on the compressed form would be no limit). Bytes that are
+ * not UTF-8 are refused rather than replaced, and so is JSON nested deeper than anything iris takes, here
+ * at the boundary before any code walks it recursively (REST and MCP read bodies through this).
  */
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError } from '../../errors/api-error.ts';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/** Nesting allowed in a body: operation inputs go 32 deep, and an MCP message wraps them in a few more. */
+export const MAX_JSON_DEPTH = 64;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Whether `value` nests objects and arrays deeper than `limit` (walked without recursion). */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** The body as JSON: 400 SERVER_002 for bytes that are not UTF-8, malformed JSON or too deep nesting. */
+function parseBody(bytes: Buffer): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new ApiError('SERVER_002', 'request body is not valid UTF-8');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ApiError('SERVER_002', 'malformed JSON in request body');
+  }
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+    throw new ApiError('SERVER_002', `request body nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  return value;
+}
 
 /** Resolves the parsed body, or undefined when there is none (or it is not declared as JSON). */
 export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
@@ -56,13 +97,9 @@ export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<
         return;
       }
       try {
-        const text =
-          chunks.length === 1
-            ? (chunks[0] as Buffer).toString('utf8')
-            : Buffer.concat(chunks).toString('utf8');
-        resolve(JSON.parse(text));
-      } catch {
-        reject(new ApiError('SERVER_002', 'malformed JSON in request body'));
+        resolve(parseBody(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+      } catch (error) {
+        reject(error);
       }
     });
     req.on('error', () => {
