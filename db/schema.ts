@@ -129,11 +129,14 @@ export const campaigns = pgTable(
     outreachChannels: text('outreach_channels').array().notNull(),
     followupDays: integer('followup_days').array().notNull().default(sql`'{}'::integer[]`),
     status: text('status').notNull(),
+    /** manual: every draft waits for a person's approval; auto: drafts are approved as they are made. */
+    approvalMode: text('approval_mode').notNull().default('manual'),
     /** The agent identity that paid for it; such campaigns belong to the internal system user. */
     agentIdentityId: uuid('agent_identity_id').references(() => agentIdentities.id),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
     deletedAt: ts('deleted_at'),
+    completedAt: ts('completed_at'),
   },
   (t) => [
     index('campaigns_user_created_idx').on(t.userId, t.createdAt, t.id),

@@ -5,13 +5,17 @@
 import type { Operation } from '../operations/define-operation.ts';
 import type { CommandShape, FlagSpec } from './flags.ts';
 
-/** Hand-written examples where the reference shows one; every other command gets a generated one. */
+/** Hand-written examples where the reference shows one or a generated one would mislead; every other command gets a generated one. */
 const REFERENCE_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'campaigns.create': [
     'iris campaigns create --name "Q2 outreach" --objective product_promotion',
     'iris campaigns create --name "Brooklyn cafés" --objective product_promotion --location "Brooklyn, NY" --keywords "coffee shop,bakery" --outreach-channels email,instagram --followup-days 3,7',
   ],
   'campaigns.list': ['iris campaigns list', 'iris --format table campaigns list --limit 10'],
+  'campaigns.set_status': [
+    'iris campaigns set-status <id> --status active',
+    'iris campaigns set-status <id> --status paused',
+  ],
 };
 
 export function scopeText(operation: Operation): string {

@@ -4,8 +4,11 @@
  */
 import { auditList } from './audit/list.ts';
 import { campaignsCreate } from './campaigns/create.ts';
+import { campaignsDelete } from './campaigns/delete.ts';
 import { campaignsGet } from './campaigns/get.ts';
 import { campaignsList } from './campaigns/list.ts';
+import { campaignsSetStatus } from './campaigns/set-status.ts';
+import { campaignsUpdate } from './campaigns/update.ts';
 import { creditsBalance } from './credits/balance.ts';
 import { creditsHistory } from './credits/history.ts';
 import { creditsPurchase } from './credits/purchase.ts';
@@ -28,6 +31,9 @@ export const operations: readonly Operation[] = [
   campaignsList,
   campaignsCreate,
   campaignsGet,
+  campaignsUpdate,
+  campaignsDelete,
+  campaignsSetStatus,
   auditList,
   creditsBalance,
   creditsHistory,

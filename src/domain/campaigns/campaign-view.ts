@@ -17,7 +17,27 @@ export const CAMPAIGN_STATUSES = [
 /** Statuses a list can filter on: deleted campaigns are never listed. */
 export const LISTED_STATUSES = ['draft', 'active', 'paused', 'completed', 'pending_payment'] as const;
 
+/** manual: every draft waits for a person's approval; auto: drafts are approved as they are made. */
+export const APPROVAL_MODES = ['manual', 'auto'] as const;
+
 const Tag = z.string().trim().min(1).max(100);
+
+const VenueTypes = z.array(Tag).max(50);
+const Keywords = z.array(Tag).max(50);
+const MaxResults = z.number().int().min(1).max(500).describe('contacts to discover, 1-500');
+const OutreachChannels = z
+  .array(z.enum(CHANNELS))
+  .min(1)
+  .max(CHANNELS.length)
+  .refine((list) => new Set(list).size === list.length, 'channels must not repeat');
+const FollowupDays = z
+  .array(z.number().int().min(1).max(90))
+  .max(10)
+  .refine((days) => days.every((d, i) => i === 0 || d > (days[i - 1] as number)), 'must be increasing')
+  .describe('days after the first message to follow up, increasing, e.g. [3, 7, 14]');
+const ApprovalMode = z
+  .enum(APPROVAL_MODES)
+  .describe('manual: a person approves every draft; auto: drafts are approved as they are made');
 
 export const CampaignFields = {
   name: z.string().trim().min(1).max(200),
@@ -27,21 +47,33 @@ export const CampaignFields = {
     .describe('what the outreach is for, e.g. product_promotion, venue_dj'),
   location: z.string().trim().min(1).max(200).optional().describe('e.g. "Brooklyn, NY"'),
   radius_miles: z.number().positive().max(500).optional(),
-  venue_types: z.array(Tag).max(50).default([]),
-  keywords: z.array(Tag).max(50).default([]),
-  max_results: z.number().int().min(1).max(500).default(50).describe('contacts to discover, 1-500'),
-  outreach_channels: z
-    .array(z.enum(CHANNELS))
+  venue_types: VenueTypes.default([]),
+  keywords: Keywords.default([]),
+  max_results: MaxResults.default(50),
+  outreach_channels: OutreachChannels.default(['email']),
+  followup_days: FollowupDays.default([]),
+  approval_mode: ApprovalMode.default('manual'),
+};
+
+/** What an update may change: any create field but the status; optional ones may be cleared with null. */
+export const CampaignChanges = {
+  name: CampaignFields.name.optional(),
+  objective_type: CampaignFields.objective_type.optional(),
+  location: z
+    .string()
+    .trim()
     .min(1)
-    .max(CHANNELS.length)
-    .refine((list) => new Set(list).size === list.length, 'channels must not repeat')
-    .default(['email']),
-  followup_days: z
-    .array(z.number().int().min(1).max(90))
-    .max(10)
-    .refine((days) => days.every((d, i) => i === 0 || d > (days[i - 1] as number)), 'must be increasing')
-    .default([])
-    .describe('days after the first message to follow up, increasing, e.g. [3, 7, 14]'),
+    .max(200)
+    .nullable()
+    .optional()
+    .describe('e.g. "Brooklyn, NY"; null clears it'),
+  radius_miles: z.number().positive().max(500).nullable().optional(),
+  venue_types: VenueTypes.optional(),
+  keywords: Keywords.optional(),
+  max_results: MaxResults.optional(),
+  outreach_channels: OutreachChannels.optional(),
+  followup_days: FollowupDays.optional(),
+  approval_mode: ApprovalMode.optional(),
 };
 
 export const Campaign = z.object({
@@ -56,8 +88,11 @@ export const Campaign = z.object({
   outreach_channels: z.array(z.enum(CHANNELS)),
   followup_days: z.array(z.number().int()),
   status: z.enum(CAMPAIGN_STATUSES),
+  approval_mode: z.enum(APPROVAL_MODES),
   created_at: Timestamp,
   updated_at: Timestamp,
+  completed_at: Timestamp.nullable(),
+  deleted_at: Timestamp.nullable(),
 });
 export type Campaign = z.infer<typeof Campaign>;
 
@@ -76,7 +111,10 @@ export function toCampaign(row: CampaignRow): Campaign {
     outreach_channels: row.outreachChannels as Campaign['outreach_channels'],
     followup_days: row.followupDays,
     status: row.status as Campaign['status'],
+    approval_mode: row.approvalMode as Campaign['approval_mode'],
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
+    completed_at: row.completedAt?.toISOString() ?? null,
+    deleted_at: row.deletedAt?.toISOString() ?? null,
   };
 }

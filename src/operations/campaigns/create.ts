@@ -53,6 +53,8 @@ export const campaignsCreate = defineOperation({
         maxResults: input.max_results,
         outreachChannels: input.outreach_channels,
         followupDays: input.followup_days,
+        // Agents' campaigns run unattended: their drafts are approved as they are made.
+        approvalMode: ctx.payment ? 'auto' : input.approval_mode,
         // A paid campaign waits for its payment to be final; activatePendingCampaign then makes it run.
         status: ctx.payment ? 'pending_payment' : input.status,
         createdAt: ctx.now,

@@ -2,7 +2,12 @@ import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../../db/client.ts';
 import { campaigns } from '../../../db/schema.ts';
-import { Campaign, LISTED_STATUSES, toCampaign } from '../../domain/campaigns/campaign-view.ts';
+import {
+  Campaign,
+  CampaignFields,
+  LISTED_STATUSES,
+  toCampaign,
+} from '../../domain/campaigns/campaign-view.ts';
 import { ownedCampaigns } from '../../domain/campaigns/owned-campaigns.ts';
 import { afterCursor, PaginationInput, pageOf } from '../../domain/pagination.ts';
 import type { Principal } from '../../domain/principal.ts';
@@ -14,6 +19,7 @@ export function campaignsPageQuery(
   principal: Principal,
   input: {
     status?: (typeof LISTED_STATUSES)[number] | undefined;
+    objective_type?: string | undefined;
     cursor?: string | undefined;
     limit: number;
   },
@@ -25,6 +31,7 @@ export function campaignsPageQuery(
       and(
         ownedCampaigns(principal),
         input.status ? eq(campaigns.status, input.status) : undefined,
+        input.objective_type ? eq(campaigns.objectiveType, input.objective_type) : undefined,
         afterCursor(input.cursor, campaigns.createdAt, campaigns.id),
       ),
     )
@@ -41,6 +48,7 @@ export const campaignsList = defineOperation({
   paginated: true,
   input: z.object({
     status: z.enum(LISTED_STATUSES).optional(),
+    objective_type: CampaignFields.objective_type.optional(),
     ...PaginationInput,
   }),
   output: z.array(Campaign),

@@ -1,0 +1,17 @@
+/**
+ * Queues a campaign's run (the engine's job that discovers, drafts and sends), in the caller's
+ * transaction; once per campaign whatever calls it again (the job's dedupe key).
+ */
+import type { Db } from '../../../db/client.ts';
+import { jobs } from '../../../db/schema-jobs.ts';
+
+export async function queueCampaignRun(tx: Db, campaignId: string): Promise<void> {
+  await tx
+    .insert(jobs)
+    .values({
+      kind: 'campaign.run',
+      payload: { campaign_id: campaignId },
+      dedupeKey: `campaign.run:${campaignId}`,
+    })
+    .onConflictDoNothing();
+}

@@ -1,0 +1,33 @@
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { campaigns } from '../../../db/schema.ts';
+import { Campaign, toCampaign } from '../../domain/campaigns/campaign-view.ts';
+import { ownedCampaigns } from '../../domain/campaigns/owned-campaigns.ts';
+import { ApiError } from '../../errors/api-error.ts';
+import { defineOperation } from '../define-operation.ts';
+
+const Uuid = z.uuid();
+
+export const campaignsDelete = defineOperation({
+  id: 'campaigns.delete',
+  method: 'DELETE',
+  path: '/campaigns/:id',
+  summary: 'delete a campaign (soft: it stops, and reads then answer 404 CAMP_001)',
+  scope: 'write',
+  rateLimit: 'campaignMutations',
+  audit: 'delete_campaign',
+  destructive: true,
+  errors: ['CAMP_001'],
+  input: z.object({ id: z.string().describe('campaign id') }),
+  output: Campaign,
+  handler: async (ctx, input) => {
+    if (!Uuid.safeParse(input.id).success) throw new ApiError('CAMP_001');
+    const [row] = await ctx.db
+      .update(campaigns)
+      .set({ status: 'deleted', deletedAt: ctx.now, updatedAt: ctx.now })
+      .where(and(eq(campaigns.id, input.id), ownedCampaigns(ctx.principal)))
+      .returning();
+    if (!row) throw new ApiError('CAMP_001');
+    return { data: toCampaign(row), auditMetadata: { name: row.name } };
+  },
+});

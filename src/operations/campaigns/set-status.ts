@@ -1,0 +1,61 @@
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { campaigns } from '../../../db/schema.ts';
+import { queueCampaignRun } from '../../domain/campaigns/campaign-run.ts';
+import { CAMPAIGN_STATUSES, Campaign, toCampaign } from '../../domain/campaigns/campaign-view.ts';
+import { ownedCampaigns } from '../../domain/campaigns/owned-campaigns.ts';
+import { statusMove } from '../../domain/campaigns/status-machine.ts';
+import { ApiError } from '../../errors/api-error.ts';
+import { defineOperation } from '../define-operation.ts';
+
+const Uuid = z.uuid();
+
+export const campaignsSetStatus = defineOperation({
+  id: 'campaigns.set_status',
+  method: 'POST',
+  path: '/campaigns/:id/status',
+  summary: 'activate, pause, resume or complete a campaign (draft → active ⇄ paused → completed)',
+  scope: 'write',
+  rateLimit: 'campaignMutations',
+  audit: 'update_campaign',
+  errors: ['CAMP_001', 'CAMP_005', 'CAMP_007', 'CAMP_008'],
+  input: z.object({
+    id: z.string().describe('campaign id'),
+    status: z.enum(CAMPAIGN_STATUSES).describe('active, paused or completed'),
+  }),
+  output: Campaign,
+  handler: async (ctx, input) => {
+    if (!Uuid.safeParse(input.id).success) throw new ApiError('CAMP_001');
+    // Locked: two moves of one campaign are decided one after the other, each on the status it left.
+    const [current] = await ctx.db
+      .select()
+      .from(campaigns)
+      .where(and(eq(campaigns.id, input.id), ownedCampaigns(ctx.principal)))
+      .for('update');
+    if (!current) throw new ApiError('CAMP_001');
+    const from = current.status as (typeof CAMPAIGN_STATUSES)[number];
+    const move = statusMove(from, input.status, {
+      // Contacts arrive with the contacts resource; until then a campaign discovers its own.
+      contacts: 0,
+      location: current.location,
+      keywords: current.keywords,
+      venueTypes: current.venueTypes,
+    });
+    if (!move.ok) throw new ApiError(move.code, move.message);
+    const [row] = await ctx.db
+      .update(campaigns)
+      .set({
+        status: input.status,
+        updatedAt: ctx.now,
+        ...(input.status === 'completed' ? { completedAt: ctx.now } : {}),
+      })
+      .where(eq(campaigns.id, current.id))
+      .returning();
+    if (!row) throw new ApiError('CAMP_001');
+    if (from === 'draft' && input.status === 'active') {
+      // The campaign's run starts with its first activation, queued with the change.
+      await queueCampaignRun(ctx.db, row.id);
+    }
+    return { data: toCampaign(row), auditMetadata: { from, to: input.status } };
+  },
+});

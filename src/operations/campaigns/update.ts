@@ -1,0 +1,45 @@
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { campaigns } from '../../../db/schema.ts';
+import { Campaign, CampaignChanges, toCampaign } from '../../domain/campaigns/campaign-view.ts';
+import { ownedCampaigns } from '../../domain/campaigns/owned-campaigns.ts';
+import { ApiError } from '../../errors/api-error.ts';
+import { defineOperation } from '../define-operation.ts';
+
+const Uuid = z.uuid();
+
+export const campaignsUpdate = defineOperation({
+  id: 'campaigns.update',
+  method: 'PATCH',
+  path: '/campaigns/:id',
+  summary: 'update a campaign: any field it was created with, except its status',
+  scope: 'write',
+  rateLimit: 'campaignMutations',
+  audit: 'update_campaign',
+  errors: ['CAMP_001'],
+  input: z.strictObject({ id: z.string().describe('campaign id'), ...CampaignChanges }),
+  output: Campaign,
+  handler: async (ctx, input) => {
+    if (!Uuid.safeParse(input.id).success) throw new ApiError('CAMP_001');
+    const { id, ...fields } = input;
+    const changes = {
+      ...(fields.name !== undefined ? { name: fields.name } : {}),
+      ...(fields.objective_type !== undefined ? { objectiveType: fields.objective_type } : {}),
+      ...(fields.location !== undefined ? { location: fields.location } : {}),
+      ...(fields.radius_miles !== undefined ? { radiusMiles: fields.radius_miles } : {}),
+      ...(fields.venue_types !== undefined ? { venueTypes: fields.venue_types } : {}),
+      ...(fields.keywords !== undefined ? { keywords: fields.keywords } : {}),
+      ...(fields.max_results !== undefined ? { maxResults: fields.max_results } : {}),
+      ...(fields.outreach_channels !== undefined ? { outreachChannels: fields.outreach_channels } : {}),
+      ...(fields.followup_days !== undefined ? { followupDays: fields.followup_days } : {}),
+      ...(fields.approval_mode !== undefined ? { approvalMode: fields.approval_mode } : {}),
+    };
+    const [row] = await ctx.db
+      .update(campaigns)
+      .set({ ...changes, updatedAt: ctx.now })
+      .where(and(eq(campaigns.id, id), ownedCampaigns(ctx.principal)))
+      .returning();
+    if (!row) throw new ApiError('CAMP_001');
+    return { data: toCampaign(row), auditMetadata: { fields: Object.keys(fields).sort() } };
+  },
+});
