@@ -1,12 +1,9 @@
-import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { campaigns } from '../../../db/schema.ts';
 import { Campaign, toCampaign } from '../../domain/campaigns/campaign-view.ts';
-import { ownedCampaigns } from '../../domain/campaigns/owned-campaigns.ts';
+import { CampaignIdInput, ownedCampaign } from '../../domain/campaigns/owned-campaigns.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
-
-const Uuid = z.uuid();
 
 export const campaignsDelete = defineOperation({
   id: 'campaigns.delete',
@@ -18,14 +15,13 @@ export const campaignsDelete = defineOperation({
   audit: 'delete_campaign',
   destructive: true,
   errors: ['CAMP_001'],
-  input: z.object({ id: z.string().describe('campaign id') }),
+  input: z.object(CampaignIdInput),
   output: Campaign,
   handler: async (ctx, input) => {
-    if (!Uuid.safeParse(input.id).success) throw new ApiError('CAMP_001');
     const [row] = await ctx.db
       .update(campaigns)
       .set({ status: 'deleted', deletedAt: ctx.now, updatedAt: ctx.now })
-      .where(and(eq(campaigns.id, input.id), ownedCampaigns(ctx.principal)))
+      .where(ownedCampaign(ctx.principal, input.id))
       .returning();
     if (!row) throw new ApiError('CAMP_001');
     return { data: toCampaign(row), auditMetadata: { name: row.name } };

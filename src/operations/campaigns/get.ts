@@ -1,12 +1,9 @@
-import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { campaigns } from '../../../db/schema.ts';
 import { Campaign, toCampaign } from '../../domain/campaigns/campaign-view.ts';
-import { ownedCampaigns } from '../../domain/campaigns/owned-campaigns.ts';
+import { CampaignIdInput, ownedCampaign } from '../../domain/campaigns/owned-campaigns.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
-
-const Uuid = z.uuid();
 
 export const campaignsGet = defineOperation({
   id: 'campaigns.get',
@@ -15,14 +12,13 @@ export const campaignsGet = defineOperation({
   summary: 'get a specific campaign with full details',
   scope: 'read',
   errors: ['CAMP_001'],
-  input: z.object({ id: z.string().describe('campaign id') }),
+  input: z.object(CampaignIdInput),
   output: Campaign,
   handler: async (ctx, input) => {
-    if (!Uuid.safeParse(input.id).success) throw new ApiError('CAMP_001');
     const [row] = await ctx.db
       .select()
       .from(campaigns)
-      .where(and(eq(campaigns.id, input.id), ownedCampaigns(ctx.principal)))
+      .where(ownedCampaign(ctx.principal, input.id))
       .limit(1);
     if (!row) throw new ApiError('CAMP_001');
     return { data: toCampaign(row) };

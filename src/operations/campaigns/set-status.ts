@@ -1,14 +1,12 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { campaigns } from '../../../db/schema.ts';
 import { queueCampaignRun } from '../../domain/campaigns/campaign-run.ts';
 import { CAMPAIGN_STATUSES, Campaign, toCampaign } from '../../domain/campaigns/campaign-view.ts';
-import { ownedCampaigns } from '../../domain/campaigns/owned-campaigns.ts';
+import { CampaignIdInput, ownedCampaign } from '../../domain/campaigns/owned-campaigns.ts';
 import { statusMove } from '../../domain/campaigns/status-machine.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
-
-const Uuid = z.uuid();
 
 export const campaignsSetStatus = defineOperation({
   id: 'campaigns.set_status',
@@ -20,17 +18,16 @@ export const campaignsSetStatus = defineOperation({
   audit: 'update_campaign',
   errors: ['CAMP_001', 'CAMP_005', 'CAMP_007', 'CAMP_008'],
   input: z.object({
-    id: z.string().describe('campaign id'),
+    ...CampaignIdInput,
     status: z.enum(CAMPAIGN_STATUSES).describe('active, paused or completed'),
   }),
   output: Campaign,
   handler: async (ctx, input) => {
-    if (!Uuid.safeParse(input.id).success) throw new ApiError('CAMP_001');
     // Locked: two moves of one campaign are decided one after the other, each on the status it left.
     const [current] = await ctx.db
       .select()
       .from(campaigns)
-      .where(and(eq(campaigns.id, input.id), ownedCampaigns(ctx.principal)))
+      .where(ownedCampaign(ctx.principal, input.id))
       .for('update');
     if (!current) throw new ApiError('CAMP_001');
     const from = current.status as (typeof CAMPAIGN_STATUSES)[number];

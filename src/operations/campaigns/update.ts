@@ -1,12 +1,9 @@
-import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { campaigns } from '../../../db/schema.ts';
 import { Campaign, CampaignChanges, toCampaign } from '../../domain/campaigns/campaign-view.ts';
-import { ownedCampaigns } from '../../domain/campaigns/owned-campaigns.ts';
+import { CampaignIdInput, ownedCampaign } from '../../domain/campaigns/owned-campaigns.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
-
-const Uuid = z.uuid();
 
 export const campaignsUpdate = defineOperation({
   id: 'campaigns.update',
@@ -17,10 +14,9 @@ export const campaignsUpdate = defineOperation({
   rateLimit: 'campaignMutations',
   audit: 'update_campaign',
   errors: ['CAMP_001'],
-  input: z.strictObject({ id: z.string().describe('campaign id'), ...CampaignChanges }),
+  input: z.strictObject({ ...CampaignIdInput, ...CampaignChanges }),
   output: Campaign,
   handler: async (ctx, input) => {
-    if (!Uuid.safeParse(input.id).success) throw new ApiError('CAMP_001');
     const { id, ...fields } = input;
     const changes = {
       ...(fields.name !== undefined ? { name: fields.name } : {}),
@@ -37,7 +33,7 @@ export const campaignsUpdate = defineOperation({
     const [row] = await ctx.db
       .update(campaigns)
       .set({ ...changes, updatedAt: ctx.now })
-      .where(and(eq(campaigns.id, id), ownedCampaigns(ctx.principal)))
+      .where(ownedCampaign(ctx.principal, id))
       .returning();
     if (!row) throw new ApiError('CAMP_001');
     return { data: toCampaign(row), auditMetadata: { fields: Object.keys(fields).sort() } };
