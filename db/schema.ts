@@ -148,3 +148,22 @@ export const campaigns = pgTable(
       .where(sql`agent_identity_id is not null`),
   ],
 );
+
+/** Who a campaign looks for: discovery criteria beside the campaign's own. */
+export const targetProfiles = pgTable(
+  'target_profiles',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    name: text('name').notNull(),
+    description: text('description'),
+    location: text('location'),
+    radiusMiles: doublePrecision('radius_miles'),
+    venueTypes: text('venue_types').array().notNull().default(sql`'{}'::text[]`),
+    keywords: text('keywords').array().notNull().default(sql`'{}'::text[]`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('target_profiles_campaign_created_idx').on(t.campaignId, t.createdAt, t.id)],
+);

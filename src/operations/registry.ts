@@ -4,10 +4,13 @@
  */
 import { auditList } from './audit/list.ts';
 import { campaignsCreate } from './campaigns/create.ts';
+import { campaignsCreateTargetProfile } from './campaigns/create-target-profile.ts';
 import { campaignsDelete } from './campaigns/delete.ts';
+import { campaignsDeleteTargetProfile } from './campaigns/delete-target-profile.ts';
 import { campaignsGet } from './campaigns/get.ts';
 import { campaignsList } from './campaigns/list.ts';
 import { campaignsSetStatus } from './campaigns/set-status.ts';
+import { campaignsTargetProfiles } from './campaigns/target-profiles.ts';
 import { campaignsUpdate } from './campaigns/update.ts';
 import { creditsBalance } from './credits/balance.ts';
 import { creditsHistory } from './credits/history.ts';
@@ -34,6 +37,9 @@ export const operations: readonly Operation[] = [
   campaignsUpdate,
   campaignsDelete,
   campaignsSetStatus,
+  campaignsTargetProfiles,
+  campaignsCreateTargetProfile,
+  campaignsDeleteTargetProfile,
   auditList,
   creditsBalance,
   creditsHistory,

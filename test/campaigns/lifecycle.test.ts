@@ -52,7 +52,7 @@ async function auditOf(action: string, resourceId: string) {
 }
 
 describe('the status machine', () => {
-  const discoverable = { contacts: 0, location: 'Brooklyn', keywords: [], venueTypes: [] };
+  const discoverable = { contacts: 0, targetProfiles: 0, location: 'Brooklyn', keywords: [], venueTypes: [] };
   const expected: Record<string, string> = {
     'draft>active': 'ok',
     'active>paused': 'ok',
@@ -72,11 +72,12 @@ describe('the status machine', () => {
   });
 
   it('activates a draft only with contacts or something to discover them from', () => {
-    const nothing = { contacts: 0, location: null, keywords: [], venueTypes: [] };
+    const nothing = { contacts: 0, targetProfiles: 0, location: null, keywords: [], venueTypes: [] };
     expect(statusMove('draft', 'active', nothing)).toMatchObject({ ok: false, code: 'CAMP_007' });
     expect(statusMove('draft', 'active', { ...nothing, contacts: 3 }).ok).toBe(true);
     expect(statusMove('draft', 'active', { ...nothing, keywords: ['coffee'] }).ok).toBe(true);
     expect(statusMove('draft', 'active', { ...nothing, venueTypes: ['bar'] }).ok).toBe(true);
+    expect(statusMove('draft', 'active', { ...nothing, targetProfiles: 1 }).ok).toBe(true);
     // Resuming a paused campaign needs nothing more.
     expect(statusMove('paused', 'active', nothing).ok).toBe(true);
   });
@@ -269,5 +270,100 @@ describe("an agent's campaigns", () => {
     expect((await setStatus(paid.id, 'active', agentKey.key)).body.data.status).toBe('active');
     const deleted = await api(server.url, 'DELETE', `/campaigns/${paid.id}`, { key: agentKey.key });
     expect(deleted.body.data.status).toBe('deleted');
+  });
+});
+
+describe('target profiles', () => {
+  const profilesOf = (id: string, key = writer) =>
+    api(server.url, 'GET', `/campaigns/${id}/target-profiles`, { key });
+  const addProfile = (id: string, body: Record<string, unknown>, key = writer, headers = {}) =>
+    api(server.url, 'POST', `/campaigns/${id}/target-profiles`, { key, body, headers });
+
+  it('are added, listed oldest first and removed, each with an audit row', async () => {
+    const { id } = await newCampaign();
+    const first = await addProfile(id, { name: 'cocktail bars', keywords: ['live music'], radius_miles: 3 });
+    expect(first.status, first.text).toBe(201);
+    expect(first.body.data).toMatchObject({
+      campaign_id: id,
+      name: 'cocktail bars',
+      keywords: ['live music'],
+      venue_types: [],
+      radius_miles: 3,
+      description: null,
+    });
+    server.advance(10);
+    const second = await addProfile(id, { name: 'wine bars', venue_types: ['wine bar'] });
+    const listed = await profilesOf(id);
+    expect(listed.body.data.map((p: { name: string }) => p.name)).toEqual(['cocktail bars', 'wine bars']);
+
+    const removed = await api(
+      server.url,
+      'DELETE',
+      `/campaigns/${id}/target-profiles/${second.body.data.id}`,
+      {
+        key: writer,
+      },
+    );
+    expect(removed.status, removed.text).toBe(200);
+    expect((await profilesOf(id)).body.data).toHaveLength(1);
+    const again = await api(server.url, 'DELETE', `/campaigns/${id}/target-profiles/${second.body.data.id}`, {
+      key: writer,
+    });
+    expect([again.status, again.body.error.code]).toEqual([404, 'SERVER_003']);
+    expect(await auditOf('create_target_profile', first.body.data.id)).toHaveLength(1);
+    expect(await auditOf('delete_target_profile', second.body.data.id)).toHaveLength(1);
+  });
+
+  it('let a campaign with nothing else to discover from be activated', async () => {
+    const { id } = await newCampaign({ location: undefined });
+    expect((await setStatus(id, 'active')).body.error.code).toBe('CAMP_007');
+    await addProfile(id, { name: 'record stores', location: 'Queens, NY' });
+    expect((await setStatus(id, 'active')).body.data.status).toBe('active');
+  });
+
+  it("validate their input and belong to the campaign's owner only", async () => {
+    const { id } = await newCampaign();
+    const bad = await addProfile(id, { name: '', keywords: 'not a list' });
+    expect([bad.status, bad.body.error.code]).toEqual([422, 'SERVER_005']);
+    const added = await addProfile(id, { name: 'mine' });
+    for (const response of [
+      await profilesOf(id, stranger),
+      await addProfile(id, { name: 'theirs' }, stranger),
+      await api(server.url, 'DELETE', `/campaigns/${id}/target-profiles/${added.body.data.id}`, {
+        key: stranger,
+      }),
+    ]) {
+      expect([response.status, response.body.error.code]).toEqual([404, 'CAMP_001']);
+    }
+    const other = await newCampaign();
+    const elsewhere = await api(
+      server.url,
+      'DELETE',
+      `/campaigns/${other.id}/target-profiles/${added.body.data.id}`,
+      {
+        key: writer,
+      },
+    );
+    expect([elsewhere.status, elsewhere.body.error.code]).toEqual([404, 'SERVER_003']);
+    expect((await profilesOf(id)).body.data.map((p: { name: string }) => p.name)).toEqual(['mine']);
+  });
+
+  it('stop at 20 per campaign, even when 25 are added at once; an Idempotency-Key replays', async () => {
+    const { id } = await newCampaign();
+    const keyed = await addProfile(id, { name: 'keyed' }, writer, { 'idempotency-key': `tp-${id}` });
+    const replay = await addProfile(id, { name: 'keyed' }, writer, { 'idempotency-key': `tp-${id}` });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body.data.id).toBe(keyed.body.data.id);
+    server.advance(61_000);
+    const burst = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => addProfile(id, { name: `profile ${i}` })),
+    );
+    const created = burst.filter((r) => r.status === 201).length;
+    // 30 campaign writes a minute per key: some of the burst may be rate-limited instead of refused.
+    const refused = burst.filter((r) => r.status === 422 && r.body.error.code === 'SERVER_005').length;
+    expect(created).toBe(19);
+    expect(created + refused + burst.filter((r) => r.status === 429).length).toBe(25);
+    server.advance(61_000);
+    expect((await profilesOf(id)).body.data).toHaveLength(20);
   });
 });

@@ -12,6 +12,7 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 /** What activation needs: contacts to write to, or something to discover them from. */
 export interface ActivationFacts {
   contacts: number;
+  targetProfiles: number;
   location: string | null;
   keywords: readonly string[];
   venueTypes: readonly string[];
@@ -37,7 +38,11 @@ export function statusMove(from: CampaignStatus, to: CampaignStatus, facts: Acti
     return { ok: false, code: 'CAMP_008', message: `a ${from} campaign cannot become ${to}${hint}` };
   }
   if (to === 'active' && from === 'draft') {
-    const discoverable = facts.location !== null || facts.keywords.length > 0 || facts.venueTypes.length > 0;
+    const discoverable =
+      facts.location !== null ||
+      facts.keywords.length > 0 ||
+      facts.venueTypes.length > 0 ||
+      facts.targetProfiles > 0;
     if (facts.contacts === 0 && !discoverable) {
       return {
         ok: false,

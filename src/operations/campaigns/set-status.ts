@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { campaigns } from '../../../db/schema.ts';
+import { campaigns, targetProfiles } from '../../../db/schema.ts';
 import { queueCampaignRun } from '../../domain/campaigns/campaign-run.ts';
 import { CAMPAIGN_STATUSES, Campaign, toCampaign } from '../../domain/campaigns/campaign-view.ts';
 import { CampaignIdInput, ownedCampaign } from '../../domain/campaigns/owned-campaigns.ts';
@@ -31,9 +31,14 @@ export const campaignsSetStatus = defineOperation({
       .for('update');
     if (!current) throw new ApiError('CAMP_001');
     const from = current.status as (typeof CAMPAIGN_STATUSES)[number];
+    const [profiles] = await ctx.db
+      .select({ n: count() })
+      .from(targetProfiles)
+      .where(eq(targetProfiles.campaignId, current.id));
     const move = statusMove(from, input.status, {
       // Contacts arrive with the contacts resource; until then a campaign discovers its own.
       contacts: 0,
+      targetProfiles: profiles?.n ?? 0,
       location: current.location,
       keywords: current.keywords,
       venueTypes: current.venueTypes,
