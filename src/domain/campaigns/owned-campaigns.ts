@@ -4,6 +4,7 @@
  */
 import { and, eq, isNull, ne, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import type { Db } from '../../../db/client.ts';
 import { campaigns } from '../../../db/schema.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { userIdOf } from '../api-keys/owned-key.ts';
@@ -27,4 +28,20 @@ export function ownedCampaigns(principal: Principal): SQL {
 export function ownedCampaign(principal: Principal, id: string): SQL {
   if (!Uuid.safeParse(id).success) throw new ApiError('CAMP_001');
   return and(eq(campaigns.id, id), ownedCampaigns(principal)) as SQL;
+}
+
+/**
+ * The id of campaign `id` when the principal may see it, else CAMP_001. `lock`: the row stays locked
+ * for the transaction, so what is decided about the campaign is decided one request at a time.
+ */
+export async function ownedCampaignId(
+  db: Db,
+  principal: Principal,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<string> {
+  const query = db.select({ id: campaigns.id }).from(campaigns).where(ownedCampaign(principal, id));
+  const [row] = options.lock ? await query.for('update') : await query;
+  if (!row) throw new ApiError('CAMP_001');
+  return row.id;
 }

@@ -1,7 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { campaigns, targetProfiles } from '../../../db/schema.ts';
-import { CampaignIdInput, ownedCampaign } from '../../domain/campaigns/owned-campaigns.ts';
+import { targetProfiles } from '../../../db/schema.ts';
+import { CampaignIdInput, ownedCampaignId } from '../../domain/campaigns/owned-campaigns.ts';
 import {
   MAX_TARGET_PROFILES,
   TargetProfile,
@@ -25,17 +25,12 @@ export const campaignsCreateTargetProfile = defineOperation({
   input: z.strictObject({ ...CampaignIdInput, ...TargetProfileFields }),
   output: TargetProfile,
   handler: async (ctx, input) => {
-    // The campaign row is locked: profiles of one campaign are counted and added one request at a time.
-    const [campaign] = await ctx.db
-      .select({ id: campaigns.id })
-      .from(campaigns)
-      .where(ownedCampaign(ctx.principal, input.id))
-      .for('update');
-    if (!campaign) throw new ApiError('CAMP_001');
+    // Locked: profiles of one campaign are counted and added one request at a time.
+    const campaignId = await ownedCampaignId(ctx.db, ctx.principal, input.id, { lock: true });
     const [held] = await ctx.db
       .select({ n: count() })
       .from(targetProfiles)
-      .where(eq(targetProfiles.campaignId, campaign.id));
+      .where(eq(targetProfiles.campaignId, campaignId));
     if ((held?.n ?? 0) >= MAX_TARGET_PROFILES) {
       throw new ApiError(
         'SERVER_005',
@@ -45,7 +40,7 @@ export const campaignsCreateTargetProfile = defineOperation({
     const [row] = await ctx.db
       .insert(targetProfiles)
       .values({
-        campaignId: campaign.id,
+        campaignId: campaignId,
         name: input.name,
         description: input.description ?? null,
         location: input.location ?? null,
@@ -56,6 +51,6 @@ export const campaignsCreateTargetProfile = defineOperation({
       })
       .returning();
     if (!row) throw new ApiError('CAMP_003');
-    return { data: toTargetProfile(row), auditMetadata: { campaign_id: campaign.id, name: row.name } };
+    return { data: toTargetProfile(row), auditMetadata: { campaign_id: campaignId, name: row.name } };
   },
 });

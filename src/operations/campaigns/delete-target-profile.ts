@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { campaigns, targetProfiles } from '../../../db/schema.ts';
-import { CampaignIdInput, ownedCampaign } from '../../domain/campaigns/owned-campaigns.ts';
+import { targetProfiles } from '../../../db/schema.ts';
+import { CampaignIdInput, ownedCampaignId } from '../../domain/campaigns/owned-campaigns.ts';
 import { TargetProfile, toTargetProfile } from '../../domain/campaigns/target-profile-view.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
@@ -21,18 +21,14 @@ export const campaignsDeleteTargetProfile = defineOperation({
   input: z.object({ ...CampaignIdInput, profile_id: z.string().describe('target profile id') }),
   output: TargetProfile,
   handler: async (ctx, input) => {
-    const [campaign] = await ctx.db
-      .select({ id: campaigns.id })
-      .from(campaigns)
-      .where(ownedCampaign(ctx.principal, input.id));
-    if (!campaign) throw new ApiError('CAMP_001');
+    const campaignId = await ownedCampaignId(ctx.db, ctx.principal, input.id);
     const notFound = new ApiError('SERVER_003', 'target profile not found');
     if (!Uuid.safeParse(input.profile_id).success) throw notFound;
     const [row] = await ctx.db
       .delete(targetProfiles)
-      .where(and(eq(targetProfiles.id, input.profile_id), eq(targetProfiles.campaignId, campaign.id)))
+      .where(and(eq(targetProfiles.id, input.profile_id), eq(targetProfiles.campaignId, campaignId)))
       .returning();
     if (!row) throw notFound;
-    return { data: toTargetProfile(row), auditMetadata: { campaign_id: campaign.id, name: row.name } };
+    return { data: toTargetProfile(row), auditMetadata: { campaign_id: campaignId, name: row.name } };
   },
 });
