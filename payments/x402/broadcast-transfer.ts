@@ -10,6 +10,7 @@
 import type { FacilitatorEvmSigner } from '@x402/evm';
 import { type ExactEIP3009Payload, eip3009ABI } from '@x402/evm';
 import { type Address, getAddress, type Hex, parseErc6492Signature, parseSignature } from 'viem';
+import { REASON } from './reasons.ts';
 
 export type Broadcast = { hash: Hex } | { failed: string };
 
@@ -17,21 +18,21 @@ export type Broadcast = { hash: Hex } | { failed: string };
 export function transferFailureReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/authorization.*(expired|valid before)|AuthorizationExpired/i.test(message)) {
-    return 'invalid_exact_evm_payload_authorization_valid_before';
+    return REASON.expired;
   }
   if (/authorization.*not.*valid|AuthorizationNotYetValid/i.test(message)) {
-    return 'invalid_exact_evm_payload_authorization_valid_after';
+    return REASON.notYetValid;
   }
   if (/authorization.*used|AuthorizationAlreadyUsed|AuthorizationUsedOrCanceled/i.test(message)) {
-    return 'invalid_exact_evm_nonce_already_used';
+    return REASON.nonceAlreadyUsed;
   }
   if (/transfer.*exceeds.*balance|insufficient.*balance|ERC20InsufficientBalance/i.test(message)) {
-    return 'invalid_exact_evm_insufficient_balance';
+    return REASON.insufficientBalance;
   }
   if (/invalid.*signature|SignerMismatch|InvalidSignatureV|InvalidSignatureS/i.test(message)) {
-    return 'invalid_exact_evm_signature';
+    return REASON.invalidSignature;
   }
-  return 'invalid_exact_evm_transaction_failed';
+  return REASON.transactionFailed;
 }
 
 /** The contract call's arguments: (v, r, s) for a plain 65-byte signature, the bytes otherwise (ERC-1271). */

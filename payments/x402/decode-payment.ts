@@ -5,6 +5,7 @@
 import type { PaymentPayload } from '@x402/core/types';
 import { z } from 'zod';
 import type { X402Network } from './config.ts';
+import { REASON } from './reasons.ts';
 
 const Hex = (bytes: number) => z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`));
 const Uint = z.string().regex(/^\d{1,78}$/, 'decimal string');
@@ -56,19 +57,19 @@ export function decodePayment(value: string, network: X402Network): DecodedPayme
   try {
     json = parseJson(value);
   } catch {
-    return { ok: false, reason: 'invalid_payload' };
+    return { ok: false, reason: REASON.invalidPayload };
   }
   const v2 = V2.safeParse(json);
   if (v2.success) {
-    if (v2.data.accepted.scheme !== 'exact') return { ok: false, reason: 'unsupported_scheme' };
-    if (v2.data.accepted.network !== network.id) return { ok: false, reason: 'invalid_network' };
+    if (v2.data.accepted.scheme !== 'exact') return { ok: false, reason: REASON.unsupportedScheme };
+    if (v2.data.accepted.network !== network.id) return { ok: false, reason: REASON.invalidNetwork };
     return { ok: true, version: 2, payload: v2.data as unknown as PaymentPayload, exact: v2.data.payload };
   }
   const v1 = V1.safeParse(json);
   if (v1.success) {
-    if (v1.data.scheme !== 'exact') return { ok: false, reason: 'unsupported_scheme' };
+    if (v1.data.scheme !== 'exact') return { ok: false, reason: REASON.unsupportedScheme };
     if (v1.data.network !== network.v1Name && v1.data.network !== network.id) {
-      return { ok: false, reason: 'invalid_network' };
+      return { ok: false, reason: REASON.invalidNetwork };
     }
     const payload = {
       x402Version: 2,
@@ -77,5 +78,5 @@ export function decodePayment(value: string, network: X402Network): DecodedPayme
     } as unknown as PaymentPayload;
     return { ok: true, version: 1, payload, exact: v1.data.payload };
   }
-  return { ok: false, reason: 'invalid_payload' };
+  return { ok: false, reason: REASON.invalidPayload };
 }

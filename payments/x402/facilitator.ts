@@ -20,6 +20,7 @@ import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
 import type { Address, Hex } from 'viem';
 import { broadcastTransfer } from './broadcast-transfer.ts';
 import type { X402Config } from './config.ts';
+import { REASON } from './reasons.ts';
 import { type CallScope, createSettler, isTransportError, type Settler } from './settler.ts';
 
 export class ChainUnavailableError extends Error {}
@@ -127,7 +128,7 @@ export function createRemoteFacilitator(url: string): Facilitator {
         if (error instanceof VerifyError) {
           return {
             isValid: false,
-            invalidReason: error.invalidReason ?? 'invalid_payment',
+            invalidReason: error.invalidReason ?? REASON.invalidPayment,
             payer: error.payer,
           };
         }
@@ -143,7 +144,7 @@ export function createRemoteFacilitator(url: string): Facilitator {
         if (error instanceof SettleError) {
           return {
             success: false,
-            errorReason: error.errorReason ?? 'settlement_failed',
+            errorReason: error.errorReason ?? REASON.settlementFailed,
             transaction: error.transaction,
             network: error.network,
             payer: error.payer,

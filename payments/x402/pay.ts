@@ -25,6 +25,7 @@ import {
 import { paymentRequirements } from './challenge.ts';
 import { decodePayment, paymentHeaderOf } from './decode-payment.ts';
 import { ChainUnavailableError } from './facilitator.ts';
+import { REASON } from './reasons.ts';
 import { authorizationInProgress, chainUnavailable, verificationFailed } from './responses.ts';
 import { answerSettlement, continueSettlement, settle } from './settlement.ts';
 import type { X402Deps } from './x402-deps.ts';
@@ -113,7 +114,7 @@ async function answerKnownOrVerify(
   const early = deps.facilitator.kind === 'local' ? verify() : undefined;
   const existing = await byNonce();
   if (existing) {
-    if (existing.payloadHash !== p.signed) throw p.fail('invalid_exact_evm_nonce_already_used');
+    if (existing.payloadHash !== p.signed) throw p.fail(REASON.nonceAlreadyUsed);
     return resumeForRequest(deps, call, existing, p.hash);
   }
   const checked = await (early ?? verify());
@@ -128,7 +129,7 @@ async function answerKnownOrVerify(
     const settledMeanwhile = await byNonce();
     if (settledMeanwhile?.payloadHash === p.signed)
       return resumeForRequest(deps, call, settledMeanwhile, p.hash);
-    throw p.fail(verified.invalidReason ?? 'invalid_payment');
+    throw p.fail(verified.invalidReason ?? REASON.invalidPayment);
   }
   // A retry of a request whose response was lost, signed afresh: answer with the first one.
   if (p.idempotencyKey !== undefined) {
@@ -259,8 +260,7 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
         ? await findByIdempotencyKey(services.db, { payer, operationId: call.operation.id, idempotencyKey })
         : undefined);
     if (!other) throw authorizationInProgress();
-    if (other.payloadHash !== signed && other.nonce === nonce)
-      throw fail('invalid_exact_evm_nonce_already_used');
+    if (other.payloadHash !== signed && other.nonce === nonce) throw fail(REASON.nonceAlreadyUsed);
     return resumeForRequest(deps, call, other, hash);
   }
   // Committed: the identity exists for good.

@@ -32,6 +32,7 @@ import {
 } from './authorization-store.ts';
 import { authorizationUsed, findAuthorizationTransaction } from './chain-reads.ts';
 import { ChainUnavailableError, type SettleOptions } from './facilitator.ts';
+import { REASON } from './reasons.ts';
 import { recordRefundOwed, settleRefund } from './refunds.ts';
 import {
   authorizationInProgress,
@@ -43,7 +44,6 @@ import {
 } from './responses.ts';
 import type { X402Deps } from './x402-deps.ts';
 
-export const SETTLEMENT_PENDING = 'settlement_pending';
 /** Seconds after validBefore during which a transaction using the authorization may still be mined. */
 const EXPIRY_GRACE_SECONDS = 60;
 
@@ -265,7 +265,7 @@ export async function answerSettlement(
   }
   const { result } = settlement;
   if (result.success) return settledOrRefunded(deps, operation, row, result.transaction, requestId);
-  if (result.errorReason === SETTLEMENT_PENDING && result.transaction) {
+  if (result.errorReason === REASON.settlementPending && result.transaction) {
     await authorizations.update(deps.services.db, row.id, { state: 'submitted', txHash: result.transaction });
     const waiting = row.resourceId
       ? await operation.payment.deferred?.view(deps.services.db, row.resourceId)
@@ -280,7 +280,7 @@ export async function answerSettlement(
     operation,
     operation.payment.price,
     deps.publicUrl,
-    result.errorReason ?? 'settlement_failed',
+    result.errorReason ?? REASON.settlementFailed,
   );
 }
 
