@@ -14,8 +14,8 @@ import type { PaidCall } from '../gateway/rail.ts';
 import type { MppDeps } from './mpp-deps.ts';
 
 /** Ledger references of the debit paying for a resource and of its refund; the credit_entries column is campaign_id. */
-export const debitReference = (resourceId: string) => `campaign:${resourceId}:debit`;
-export const refundReference = (resourceId: string) => `campaign:${resourceId}:refund`;
+const debitReference = (resourceId: string) => `campaign:${resourceId}:debit`;
+const refundReference = (resourceId: string) => `campaign:${resourceId}:refund`;
 
 /** Gives debited credits back (idempotent: one refund per debit). */
 export async function refundDebit(

@@ -55,7 +55,7 @@ export const CampaignFields = {
   approval_mode: ApprovalMode.default('manual'),
 };
 
-/** What an update may change: any create field but the status; optional ones may be cleared with null. */
+/** What an update may change (every create field but the status); optional ones may be cleared with null. */
 export const CampaignChanges = {
   name: CampaignFields.name.optional(),
   objective_type: CampaignFields.objective_type.optional(),

@@ -1,13 +1,12 @@
 /**
  * A campaign an agent pays for is created waiting for its payment (`pending_payment`), invisible to
- * lists and never run, until the payment is final: then it becomes active and its run is queued, in one
- * statement; when nothing was charged it is removed. These are campaigns.create's payment hooks.
+ * lists and never run, until the payment is final: then it becomes active and its run is queued; when
+ * nothing was charged it is removed. These are campaigns.create's payment hooks.
  */
-import { and, eq, sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../../../db/client.ts';
-import { rowOf } from '../../../db/row-of.ts';
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../../../db/client.ts';
 import { campaigns } from '../../../db/schema.ts';
-import { jobs } from '../../../db/schema-jobs.ts';
+import { queueCampaignRun } from './campaign-run.ts';
 import { type Campaign, toCampaign } from './campaign-view.ts';
 
 /** The campaign, active with its run queued; undefined when no campaign waits under this id. */
@@ -16,21 +15,14 @@ export async function activatePendingCampaign(
   campaignId: string,
   now: Date,
 ): Promise<Campaign | undefined> {
-  const [raw] = await queryRows<Record<string, unknown>>(
-    tx,
-    sql`with activated as (
-      update ${campaigns} set status = 'active', updated_at = ${now.toISOString()}::timestamptz
-      where id = ${campaignId}::uuid and status = 'pending_payment'
-      returning *
-    ), queued as (
-      insert into ${jobs} (kind, payload, dedupe_key)
-      select 'campaign.run', jsonb_build_object('campaign_id', activated.id), 'campaign.run:' || activated.id
-      from activated
-      on conflict do nothing
-    )
-    select * from activated`,
-  );
-  return raw ? toCampaign(rowOf(campaigns, raw)) : undefined;
+  const [row] = await tx
+    .update(campaigns)
+    .set({ status: 'active', updatedAt: now })
+    .where(and(eq(campaigns.id, campaignId), eq(campaigns.status, 'pending_payment')))
+    .returning();
+  if (!row) return undefined;
+  await queueCampaignRun(tx, row.id);
+  return toCampaign(row);
 }
 
 /** Nothing was charged: the campaign waiting for the payment disappears. */

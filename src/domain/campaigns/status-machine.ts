@@ -48,7 +48,7 @@ export function statusMove(from: CampaignStatus, to: CampaignStatus, facts: Acti
         ok: false,
         code: 'CAMP_007',
         message:
-          'campaign has no contacts and nothing to discover them from: add a location, keywords or venue types',
+          'campaign has no contacts and nothing to discover them from: add a location, keywords, venue types or a target profile',
       };
     }
   }

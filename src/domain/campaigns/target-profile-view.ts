@@ -7,18 +7,17 @@
 import { z } from 'zod';
 import type { targetProfiles } from '../../../db/schema.ts';
 import { Timestamp } from '../timestamps.ts';
+import { CampaignFields } from './campaign-view.ts';
 
 export const MAX_TARGET_PROFILES = 20;
-
-const Tag = z.string().trim().min(1).max(100);
 
 export const TargetProfileFields = {
   name: z.string().trim().min(1).max(200).describe('e.g. "cocktail bars with live music"'),
   description: z.string().trim().min(1).max(2000).optional(),
-  location: z.string().trim().min(1).max(200).optional().describe('e.g. "Williamsburg, Brooklyn"'),
-  radius_miles: z.number().positive().max(500).optional(),
-  venue_types: z.array(Tag).max(50).default([]),
-  keywords: z.array(Tag).max(50).default([]),
+  location: CampaignFields.location,
+  radius_miles: CampaignFields.radius_miles,
+  venue_types: CampaignFields.venue_types,
+  keywords: CampaignFields.keywords,
 };
 
 export const TargetProfile = z.object({

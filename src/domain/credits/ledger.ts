@@ -4,7 +4,7 @@
  * transaction, and a CHECK constraint makes a negative balance impossible even if the code were wrong.
  * A posted reference is never applied twice: posting it again returns the first entry.
  */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../../db/client.ts';
 import { creditAccounts, creditEntries } from '../../../db/schema-credits.ts';
 
@@ -134,25 +134,4 @@ export async function balanceOf(db: Db, identityId: string): Promise<number> {
     .from(creditAccounts)
     .where(eq(creditAccounts.identityId, identityId));
   return row?.balance ?? 0;
-}
-
-export async function findEntry(
-  db: Db,
-  identityId: string,
-  reference: string,
-): Promise<CreditEntry | undefined> {
-  const [row] = await db
-    .select()
-    .from(creditEntries)
-    .where(and(eq(creditEntries.identityId, identityId), eq(creditEntries.reference, reference)))
-    .limit(1);
-  return row;
-}
-
-export async function entriesOf(db: Db, identityId: string): Promise<CreditEntry[]> {
-  return db
-    .select()
-    .from(creditEntries)
-    .where(eq(creditEntries.identityId, identityId))
-    .orderBy(desc(creditEntries.createdAt), desc(creditEntries.id));
 }

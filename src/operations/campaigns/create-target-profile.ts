@@ -40,7 +40,7 @@ export const campaignsCreateTargetProfile = defineOperation({
     const [row] = await ctx.db
       .insert(targetProfiles)
       .values({
-        campaignId: campaignId,
+        campaignId,
         name: input.name,
         description: input.description ?? null,
         location: input.location ?? null,

@@ -31,10 +31,14 @@ export const campaignsSetStatus = defineOperation({
       .for('update');
     if (!current) throw new ApiError('CAMP_001');
     const from = current.status as (typeof CAMPAIGN_STATUSES)[number];
-    const [profiles] = await ctx.db
-      .select({ n: count() })
-      .from(targetProfiles)
-      .where(eq(targetProfiles.campaignId, current.id));
+    const activating = from === 'draft' && input.status === 'active';
+    // Only a draft's activation asks what it has to work on.
+    const [profiles] = activating
+      ? await ctx.db
+          .select({ n: count() })
+          .from(targetProfiles)
+          .where(eq(targetProfiles.campaignId, current.id))
+      : [];
     const move = statusMove(from, input.status, {
       // Contacts arrive with the contacts resource; until then a campaign discovers its own.
       contacts: 0,
@@ -54,7 +58,7 @@ export const campaignsSetStatus = defineOperation({
       .where(eq(campaigns.id, current.id))
       .returning();
     if (!row) throw new ApiError('CAMP_001');
-    if (from === 'draft' && input.status === 'active') {
+    if (activating) {
       // The campaign's run starts with its first activation, queued with the change.
       await queueCampaignRun(ctx.db, row.id);
     }

@@ -9,7 +9,7 @@ export const campaignsUpdate = defineOperation({
   id: 'campaigns.update',
   method: 'PATCH',
   path: '/campaigns/:id',
-  summary: 'update a campaign: any field it was created with, except its status',
+  summary: 'update the fields a campaign was created with (all but its status)',
   scope: 'write',
   rateLimit: 'campaignMutations',
   audit: 'update_campaign',
