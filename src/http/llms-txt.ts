@@ -54,6 +54,8 @@ export function llmsTxt(operations: readonly Operation[], rails: readonly RailWi
     `  contact writes ${per(CLASS_LIMITS.contactMutations)}, AI generation ${per(CLASS_LIMITS.aiGeneration)}, discovery ${per(CLASS_LIMITS.discovery)}.`,
     '- Over a limit: 429 RATE_001 with Retry-After (seconds), X-RateLimit-Limit, X-RateLimit-Remaining,',
     '  X-RateLimit-Reset (ms since epoch) and body fields retryAfter, limit, remaining. Wait Retry-After seconds.',
+    '- Every answer to a known key, success or error, carries X-RateLimit-Limit, X-RateLimit-Remaining and',
+    '  X-RateLimit-Reset for the window with the fewest requests left: pace yourself before you hit a 429.',
     '',
     '## Safe retries',
     '',

@@ -55,6 +55,13 @@ const PAGINATION_META: JsonSchema = {
   },
 };
 
+const RATE_LIMIT_HEADER_NAMES = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const;
+
+/** References to the X-RateLimit-* headers, sent on every answer to an authenticated caller. */
+const RATE_LIMIT_HEADERS: Record<string, unknown> = Object.fromEntries(
+  RATE_LIMIT_HEADER_NAMES.map((name) => [name, { $ref: `#/components/headers/${name}` }]),
+);
+
 function errorResponses(operation: Operation, rails: readonly RailWire[]): Record<string, unknown> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of errorCodesOf(operation, rails)) {
@@ -63,11 +70,10 @@ function errorResponses(operation: Operation, rails: readonly RailWire[]): Recor
   }
   const responses: Record<string, unknown> = {};
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
-    const headers: Record<string, unknown> = {};
+    // A 401 is answered before the caller is known; every later answer says where its limit stands.
+    const headers: Record<string, unknown> = status === 401 ? {} : { ...RATE_LIMIT_HEADERS };
     if (status === 429) {
-      for (const name of ['Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']) {
-        headers[name] = { schema: { type: 'integer' } };
-      }
+      headers['Retry-After'] = { description: 'seconds to wait', schema: { type: 'integer' } };
     }
     responses[String(status)] = {
       description: codes.map((c) => `${c}: ${ERROR_CATALOGUE[c].message}`).join('; '),
@@ -120,6 +126,7 @@ function operationObject(operation: Operation, rails: readonly RailWire[]): Reco
   const dataSchema = toJsonSchema(operation.output, 'output');
   const successHeaders: Record<string, unknown> = {
     'X-Request-ID': { $ref: '#/components/headers/X-Request-ID' },
+    ...RATE_LIMIT_HEADERS,
   };
   if (operation.idempotency) {
     successHeaders['Idempotent-Replayed'] = {
@@ -243,6 +250,18 @@ export function openApiDocument(
       },
       headers: {
         'X-Request-ID': { description: 'correlation id of this request', schema: { type: 'string' } },
+        'X-RateLimit-Limit': {
+          description: 'limit of the tightest window this request was counted in (the exceeded one on a 429)',
+          schema: { type: 'integer' },
+        },
+        'X-RateLimit-Remaining': {
+          description: 'requests left in that window (0 on a 429)',
+          schema: { type: 'integer' },
+        },
+        'X-RateLimit-Reset': {
+          description: 'when that window ends, ms since epoch',
+          schema: { type: 'integer' },
+        },
       },
       schemas: { Error: ERROR_ENVELOPE },
     },

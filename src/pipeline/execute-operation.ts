@@ -19,7 +19,7 @@ import {
   validateIdempotencyKey,
 } from './idempotency.ts';
 import type { OperationRequest, OperationResponse } from './operation-io.ts';
-import { enforceRateLimit } from './rate-limit/limits.ts';
+import { enforceRateLimit, type RateLimitState, withRateLimitHeaders } from './rate-limit/limits.ts';
 import { runHandler } from './run-handler.ts';
 import { validateInput } from './validate-input.ts';
 
@@ -51,64 +51,82 @@ export async function executeOperation(
   operation: Operation,
   request: OperationRequest,
 ): Promise<OperationResponse> {
-  const now = services.clock();
+  const counted: Counted = { rateLimit: undefined };
+  let response: OperationResponse;
   try {
-    let principal: Principal;
-    try {
-      principal = await authenticate(services, request.header('authorization'), now);
-    } catch (error) {
-      // Failed attempts count against the caller's address, so keys cannot be guessed at full speed.
-      await enforceRateLimit(services.rateLimits, `ip:${request.ip}`, undefined, now.getTime());
-      throw error;
-    }
-    await enforceRateLimit(
-      services.rateLimits,
-      principalKey(principal, request.ip),
-      operation.rateLimit,
-      now.getTime(),
-    );
-    const proven =
-      operation.agentProof && principal.kind === 'anonymous' && services.payments
-        ? await services.payments.identify(request)
-        : undefined;
-    if (proven) principal = proven;
-    request.onAuthenticated?.(principalKey(principal, request.ip));
-    const paying =
-      operation.payment !== undefined && services.payments !== undefined && paysPerCall(principal);
-    if (!paying) checkAccess(operation, principal);
-    const input = validateInput(operation, request);
-    if (paying && services.payments) {
-      return await services.payments.handle({ services, operation, input, request, principal, now });
-    }
-
-    const idempotencyKey = operation.idempotency ? request.header('idempotency-key') : undefined;
-    const base = { principal, requestId: request.requestId, services, now };
-    if (idempotencyKey === undefined) return (await runHandler(services, operation, input, base)).response;
-    // The key is claimed in the operation's own transaction: it commits with the work or not at all.
-    const scope = {
-      principal: principalKey(principal, request.ip),
-      operationId: operation.id,
-      key: validateIdempotencyKey(idempotencyKey),
-    };
-    let claim: IdempotencyClaim | undefined;
-    try {
-      const { response } = await runHandler(services, operation, input, base, {
-        before: async (tx) => {
-          const claimed = await claimIdempotencyKey(tx, services.sealer, scope, requestHash(input), now);
-          if (claimed.kind === 'replay') throw new AnsweredBefore(claimed.response);
-          claim = claimed;
-          return undefined;
-        },
-        after: (tx, run) =>
-          completeIdempotencyKey(tx, services.sealer, claim as IdempotencyClaim, run.response),
-      });
-      return response;
-    } catch (error) {
-      if (error instanceof AnsweredBefore) return error.response;
-      throw error;
-    }
+    response = await answer(services, operation, request, counted);
   } catch (error) {
-    return errorResponse(services, error, request.requestId, operation.id);
+    response = errorResponse(services, error, request.requestId, operation.id);
+  }
+  // Every answer after the caller's limit was counted says where it stands, whichever path gave it.
+  return withRateLimitHeaders(response, counted.rateLimit);
+}
+
+/** What the pipeline learnt before the answer, for the headers every answer carries. */
+interface Counted {
+  /** The caller's tightest bucket, once its request was counted (and not over any limit). */
+  rateLimit: RateLimitState | undefined;
+}
+
+async function answer(
+  services: Services,
+  operation: Operation,
+  request: OperationRequest,
+  counted: Counted,
+): Promise<OperationResponse> {
+  const now = services.clock();
+  let principal: Principal;
+  try {
+    principal = await authenticate(services, request.header('authorization'), now);
+  } catch (error) {
+    // Failed attempts count against the caller's address, so keys cannot be guessed at full speed.
+    await enforceRateLimit(services.rateLimits, `ip:${request.ip}`, undefined, now.getTime());
+    throw error;
+  }
+  counted.rateLimit = await enforceRateLimit(
+    services.rateLimits,
+    principalKey(principal, request.ip),
+    operation.rateLimit,
+    now.getTime(),
+  );
+  const proven =
+    operation.agentProof && principal.kind === 'anonymous' && services.payments
+      ? await services.payments.identify(request)
+      : undefined;
+  if (proven) principal = proven;
+  request.onAuthenticated?.(principalKey(principal, request.ip));
+  const paying = operation.payment !== undefined && services.payments !== undefined && paysPerCall(principal);
+  if (!paying) checkAccess(operation, principal);
+  const input = validateInput(operation, request);
+  if (paying && services.payments) {
+    return await services.payments.handle({ services, operation, input, request, principal, now });
+  }
+
+  const idempotencyKey = operation.idempotency ? request.header('idempotency-key') : undefined;
+  const base = { principal, requestId: request.requestId, services, now };
+  if (idempotencyKey === undefined) return (await runHandler(services, operation, input, base)).response;
+  // The key is claimed in the operation's own transaction: it commits with the work or not at all.
+  const scope = {
+    principal: principalKey(principal, request.ip),
+    operationId: operation.id,
+    key: validateIdempotencyKey(idempotencyKey),
+  };
+  let claim: IdempotencyClaim | undefined;
+  try {
+    const { response } = await runHandler(services, operation, input, base, {
+      before: async (tx) => {
+        const claimed = await claimIdempotencyKey(tx, services.sealer, scope, requestHash(input), now);
+        if (claimed.kind === 'replay') throw new AnsweredBefore(claimed.response);
+        claim = claimed;
+        return undefined;
+      },
+      after: (tx, run) =>
+        completeIdempotencyKey(tx, services.sealer, claim as IdempotencyClaim, run.response),
+    });
+    return response;
+  } catch (error) {
+    if (error instanceof AnsweredBefore) return error.response;
+    throw error;
   }
 }
 

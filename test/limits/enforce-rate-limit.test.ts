@@ -59,7 +59,7 @@ async function passMany(
     await expect(
       enforceRateLimit(store, subject, limitClass, start + i * stepMs),
       `hit ${i + 1} of ${count}`,
-    ).resolves.toBeUndefined();
+    ).resolves.toBeDefined();
   }
 }
 
@@ -142,7 +142,7 @@ describe.each(STORES)('$name', ({ open }) => {
       await passMany(store, subject, undefined, 20, T0 + 300, 45);
       const error = await rejectionOf(enforceRateLimit(store, subject, undefined, T0 + 1_299));
       expectRateError(error, 20, T0 + 1_300, T0 + 1_299);
-      await expect(enforceRateLimit(store, subject, undefined, T0 + 1_300)).resolves.toBeUndefined();
+      await expect(enforceRateLimit(store, subject, undefined, T0 + 1_300)).resolves.toBeDefined();
     });
 
     it('applies the burst limit to requests of every class', async () => {
@@ -166,7 +166,7 @@ describe.each(STORES)('$name', ({ open }) => {
       expect(error.extra).toEqual({ retryAfter: 48, limit: 120, remaining: 0 });
       expect(error.headers['X-RateLimit-Reset']).toBe(String(T0 + 60_000));
       await rejectionOf(enforceRateLimit(store, subject, undefined, T0 + 59_999));
-      await expect(enforceRateLimit(store, subject, undefined, T0 + 60_000)).resolves.toBeUndefined();
+      await expect(enforceRateLimit(store, subject, undefined, T0 + 60_000)).resolves.toBeDefined();
     });
 
     it('counts requests of every class against the global limit', async () => {
@@ -182,7 +182,7 @@ describe.each(STORES)('$name', ({ open }) => {
       expect(plan).toHaveLength(120);
       // 10 per second, under the burst limit.
       for (const [i, limitClass] of plan.entries()) {
-        await expect(enforceRateLimit(store, subject, limitClass, T0 + i * 100)).resolves.toBeUndefined();
+        await expect(enforceRateLimit(store, subject, limitClass, T0 + i * 100)).resolves.toBeDefined();
       }
       // The 5th discovery search is within its class limit, but it is the 121st request of the minute.
       const at = T0 + 12_000;
@@ -220,8 +220,8 @@ describe.each(STORES)('$name', ({ open }) => {
 
         // The class bucket is limited; the same subject's other requests are not.
         const other: RateLimitClass = limitClass === 'discovery' ? 'aiGeneration' : 'discovery';
-        await expect(enforceRateLimit(store, subject, undefined, at + 100)).resolves.toBeUndefined();
-        await expect(enforceRateLimit(store, subject, other, at + 200)).resolves.toBeUndefined();
+        await expect(enforceRateLimit(store, subject, undefined, at + 100)).resolves.toBeDefined();
+        await expect(enforceRateLimit(store, subject, other, at + 200)).resolves.toBeDefined();
 
         // Still limited just before the window ends, free again at its end.
         const beforeEnd = T0 + windowMs - 1;
@@ -231,7 +231,7 @@ describe.each(STORES)('$name', ({ open }) => {
           T0 + windowMs,
           beforeEnd,
         );
-        await expect(enforceRateLimit(store, subject, limitClass, T0 + windowMs)).resolves.toBeUndefined();
+        await expect(enforceRateLimit(store, subject, limitClass, T0 + windowMs)).resolves.toBeDefined();
       });
     },
   );

@@ -19,16 +19,26 @@ export const CLASS_LIMITS: Record<RateLimitClass, LimitRule> = {
   discovery: { limit: 5, windowMs: 3_600_000 },
 };
 
+/** The tightest of the buckets a request was counted in, for the X-RateLimit-* headers. */
+export interface RateLimitState {
+  limit: number;
+  /** Requests left in the bucket's current window (never below 0). */
+  remaining: number;
+  /** When the bucket's current window ends, ms since epoch. */
+  resetAtMs: number;
+}
+
 /**
  * Counts the request against the subject's buckets; throws RATE_001 (429) with Retry-After and the
- * X-RateLimit-* headers when any bucket is over its limit.
+ * X-RateLimit-* headers when any bucket is over its limit. Otherwise answers the tightest bucket: the
+ * one with the fewest requests left, of those the one whose window ends last.
  */
 export async function enforceRateLimit(
   store: RateLimitStore,
   subject: string,
   limitClass: RateLimitClass | undefined,
   nowMs: number,
-): Promise<void> {
+): Promise<RateLimitState> {
   // Runs on every request: the buckets and their limits side by side, nothing else allocated.
   const classRule = limitClass ? CLASS_LIMITS[limitClass] : undefined;
   const hits: BucketHit[] = [
@@ -41,22 +51,62 @@ export async function enforceRateLimit(
     limits.push(classRule.limit);
   }
   const counts = await store.hit(hits, nowMs);
-  let worst: { limit: number; resetAtMs: number } | undefined;
+  // Indexes into counts/limits: the bucket over its limit with the longest wait, and the tightest one.
+  let worst = -1;
+  let worstResetAtMs = 0;
+  let tightest = -1;
+  let tightestRemaining = 0;
+  let tightestResetAtMs = 0;
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i] as BucketCount;
     const limit = limits[i] as number;
-    if (c.count > limit && (!worst || c.resetAtMs > worst.resetAtMs))
-      worst = { limit, resetAtMs: c.resetAtMs };
+    if (c.count > limit && (worst < 0 || c.resetAtMs > worstResetAtMs)) {
+      worst = i;
+      worstResetAtMs = c.resetAtMs;
+    }
+    const remaining = Math.max(0, limit - c.count);
+    if (
+      tightest < 0 ||
+      remaining < tightestRemaining ||
+      (remaining === tightestRemaining && c.resetAtMs > tightestResetAtMs)
+    ) {
+      tightest = i;
+      tightestRemaining = remaining;
+      tightestResetAtMs = c.resetAtMs;
+    }
   }
-  if (!worst) return;
-  const retryAfter = Math.max(1, Math.ceil((worst.resetAtMs - nowMs) / 1000));
+  if (worst < 0) {
+    return { limit: limits[tightest] as number, remaining: tightestRemaining, resetAtMs: tightestResetAtMs };
+  }
+  const worstLimit = limits[worst] as number;
+  const retryAfter = Math.max(1, Math.ceil((worstResetAtMs - nowMs) / 1000));
   throw new ApiError('RATE_001', `too many requests. please try again in ${retryAfter} seconds.`, {
     headers: {
       'Retry-After': String(retryAfter),
-      'X-RateLimit-Limit': String(worst.limit),
+      'X-RateLimit-Limit': String(worstLimit),
       'X-RateLimit-Remaining': '0',
-      'X-RateLimit-Reset': String(worst.resetAtMs),
+      'X-RateLimit-Reset': String(worstResetAtMs),
     },
-    extra: { retryAfter, limit: worst.limit, remaining: 0 },
+    extra: { retryAfter, limit: worstLimit, remaining: 0 },
   });
+}
+
+/**
+ * The X-RateLimit-* headers of `state` added to `response`, in a new headers object (a stored or shared
+ * one is never changed). Headers the response already has win, so a 429 keeps its own.
+ */
+export function withRateLimitHeaders<R extends { headers: Record<string, string> }>(
+  response: R,
+  state: RateLimitState | undefined,
+): R {
+  if (state === undefined) return response;
+  return {
+    ...response,
+    headers: {
+      'X-RateLimit-Limit': String(state.limit),
+      'X-RateLimit-Remaining': String(state.remaining),
+      'X-RateLimit-Reset': String(state.resetAtMs),
+      ...response.headers,
+    },
+  };
 }
