@@ -2,6 +2,13 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: ['./db/schema.ts', './db/schema-payments.ts', './db/schema-credits.ts', './db/schema-jobs.ts'],
+  schema: [
+    './db/schema.ts',
+    './db/schema-payments.ts',
+    './db/schema-credits.ts',
+    './db/schema-jobs.ts',
+    './db/schema-contacts.ts',
+    './db/schema-events.ts',
+  ],
   out: './db/migrations',
 });

@@ -23,6 +23,8 @@ export const users = pgTable('users', {
   email: text('email').notNull().unique(),
   /** owner (first account), user (created by an operator), system (owns agent campaigns) */
   kind: text('kind').notNull(),
+  /** Billing plan (free, pro, agency): the period limits the account's writes are held to. */
+  plan: text('plan').notNull().default('free'),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 

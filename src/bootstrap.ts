@@ -17,8 +17,8 @@ export interface BootstrapResult {
   firstKey?: { id: string; userId: string; email: string /** only when generated here */; raw?: string };
 }
 
-async function upsertUser(db: Db, email: string, kind: string): Promise<string> {
-  await db.insert(users).values({ email, kind }).onConflictDoNothing();
+async function upsertUser(db: Db, email: string, kind: string, plan?: string): Promise<string> {
+  await db.insert(users).values({ email, kind, plan }).onConflictDoNothing();
   const [row] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
   if (!row) throw new Error(`user ${email} missing after upsert`);
   return row.id;
@@ -34,7 +34,8 @@ export async function bootstrap(
     const systemUserId = await upsertUser(tx, SYSTEM_USER_EMAIL, 'system');
     const [owner] = await tx.select({ id: users.id }).from(users).where(eq(users.kind, 'owner')).limit(1);
     if (owner) return { systemUserId };
-    const ownerId = await upsertUser(tx, options.ownerEmail, 'owner');
+    // The first account is on the pro plan (there is no card flow; an operator changes plans).
+    const ownerId = await upsertUser(tx, options.ownerEmail, 'owner', 'pro');
     const material = options.bootstrapApiKey ? keyMaterialFrom(options.bootstrapApiKey) : undefined;
     const key = await insertKey(
       tx,
