@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { PLAN_IDS } from '../domain/billing/plans.ts';
 import { type CliIo, UsageError } from './io.ts';
 
 export function registerAdminCommands(program: Command, io: CliIo): void {
@@ -34,6 +35,34 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
         );
       } catch (error) {
         if (error instanceof accounts.AccountExistsError) throw new UsageError(error.message);
+        throw error;
+      } finally {
+        await database.close();
+      }
+    });
+
+  admin
+    .command('set-plan')
+    .description(`move an account to another billing plan (${PLAN_IDS.join(', ')}); its limits apply at once`)
+    .argument('<email>', 'email address of the account')
+    .argument('<plan>', PLAN_IDS.join(' | '))
+    .addHelpText('after', '\nExample:\n  npm run iris -- admin set-plan alice@example.com agency\n')
+    .action(async (email: string, plan: string) => {
+      const planId = z.enum(PLAN_IDS).safeParse(plan);
+      if (!planId.success) throw new UsageError(`unknown plan ${plan}: use one of ${PLAN_IDS.join(', ')}`);
+      const [{ openOperatorDatabase }, accounts, { parseEnv }] = await Promise.all([
+        import('../boot.ts'),
+        import('../domain/accounts/set-plan.ts'),
+        import('../env.ts'),
+      ]);
+      const database = await openOperatorDatabase(parseEnv(io.env));
+      try {
+        const { userId, from } = await accounts.setPlan(database.db, email, planId.data);
+        io.stdout.write(
+          `${JSON.stringify({ user_id: userId, email: email.toLowerCase(), plan: planId.data, previous_plan: from }, null, 2)}\n`,
+        );
+      } catch (error) {
+        if (error instanceof accounts.AccountNotFoundError) throw new UsageError(error.message);
         throw error;
       } finally {
         await database.close();

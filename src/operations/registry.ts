@@ -3,6 +3,9 @@
  * llms.txt are all generated from this array.
  */
 import { auditList } from './audit/list.ts';
+import { billingCurrent } from './billing/current.ts';
+import { billingPlans } from './billing/plans.ts';
+import { campaignsContacts } from './campaigns/contacts.ts';
 import { campaignsCreate } from './campaigns/create.ts';
 import { campaignsCreateTargetProfile } from './campaigns/create-target-profile.ts';
 import { campaignsDelete } from './campaigns/delete.ts';
@@ -12,6 +15,15 @@ import { campaignsList } from './campaigns/list.ts';
 import { campaignsSetStatus } from './campaigns/set-status.ts';
 import { campaignsTargetProfiles } from './campaigns/target-profiles.ts';
 import { campaignsUpdate } from './campaigns/update.ts';
+import { contactsBulkDelete } from './contacts/bulk-delete.ts';
+import { contactsBulkImport } from './contacts/bulk-import.ts';
+import { contactsConversations } from './contacts/conversations.ts';
+import { contactsCreate } from './contacts/create.ts';
+import { contactsDelete } from './contacts/delete.ts';
+import { contactsGet } from './contacts/get.ts';
+import { contactsList } from './contacts/list.ts';
+import { contactsUpdate } from './contacts/update.ts';
+import { contactsUsage } from './contacts/usage.ts';
 import { creditsBalance } from './credits/balance.ts';
 import { creditsHistory } from './credits/history.ts';
 import { creditsPurchase } from './credits/purchase.ts';
@@ -23,6 +35,10 @@ import { keysMe } from './keys/me.ts';
 import { keysRename } from './keys/rename.ts';
 import { keysRevoke } from './keys/revoke.ts';
 import { keysRotate } from './keys/rotate.ts';
+import { notificationsDelete } from './notifications/delete.ts';
+import { notificationsList } from './notifications/list.ts';
+import { notificationsReadAll } from './notifications/read-all.ts';
+import { notificationsUpdate } from './notifications/update.ts';
 
 export const operations: readonly Operation[] = [
   keysMe,
@@ -37,12 +53,29 @@ export const operations: readonly Operation[] = [
   campaignsUpdate,
   campaignsDelete,
   campaignsSetStatus,
+  campaignsContacts,
   campaignsTargetProfiles,
   campaignsCreateTargetProfile,
   campaignsDeleteTargetProfile,
+  // Fixed paths before /contacts/:id, so `usage` is not read as an id.
+  contactsList,
+  contactsCreate,
+  contactsUsage,
+  contactsBulkImport,
+  contactsBulkDelete,
+  contactsGet,
+  contactsUpdate,
+  contactsDelete,
+  contactsConversations,
   auditList,
   creditsBalance,
   creditsHistory,
   creditsPurchase,
   creditsRefund,
+  billingPlans,
+  billingCurrent,
+  notificationsList,
+  notificationsUpdate,
+  notificationsDelete,
+  notificationsReadAll,
 ];

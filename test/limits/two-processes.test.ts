@@ -140,6 +140,8 @@ describe('two server processes sharing one PostgreSQL database', () => {
       .where(eq(users.kind, 'owner'))
       .limit(1);
     if (!owner) throw new Error('bootstrap created no owner');
+    // Over 50 campaigns are made here: the pro plan's period limit is not what this file is about.
+    await database.db.update(users).set({ plan: 'agency' }).where(eq(users.id, owner.id));
     const key = await insertKey(
       database.db,
       { userId: owner.id, name, scopes: ['read', 'write'], expiresAt: null },

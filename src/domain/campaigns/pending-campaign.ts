@@ -3,9 +3,11 @@
  * lists and never run, until the payment is final: then it becomes active and its run is queued; when
  * nothing was charged it is removed. These are campaigns.create's payment hooks.
  */
+
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
 import { campaigns } from '../../../db/schema.ts';
+import { emitCampaignEvent } from './campaign-events.ts';
 import { queueCampaignRun } from './campaign-run.ts';
 import { type Campaign, toCampaign } from './campaign-view.ts';
 
@@ -21,6 +23,7 @@ export async function activatePendingCampaign(
     .where(and(eq(campaigns.id, campaignId), eq(campaigns.status, 'pending_payment')))
     .returning();
   if (!row) return undefined;
+  await emitCampaignEvent(tx, 'campaign.created', row, now);
   await queueCampaignRun(tx, row.id);
   return toCampaign(row);
 }

@@ -7,6 +7,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../../db/client.ts';
 import { creditAccounts, creditEntries } from '../../../db/schema-credits.ts';
+import { sqlState } from '../../../db/sql-state.ts';
 
 export type EntryKind = 'purchase' | 'debit' | 'refund' | 'reversal' | 'adjustment';
 export type CreditEntry = typeof creditEntries.$inferSelect;
@@ -65,15 +66,6 @@ function toEntry(row: EntryRow): CreditEntry {
     metadata: row.metadata,
     createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
   };
-}
-
-/** The SQLSTATE of a database error, looking through drizzle's wrapping. */
-function sqlState(error: unknown): string | undefined {
-  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { campaigns } from '../../../db/schema.ts';
 import { userIdOf } from '../../domain/api-keys/owned-key.ts';
+import { holdPeriodLimit } from '../../domain/billing/period-limits.ts';
+import { emitCampaignEvent } from '../../domain/campaigns/campaign-events.ts';
 import { Campaign, CampaignFields, toCampaign } from '../../domain/campaigns/campaign-view.ts';
 import {
   activatePendingCampaign,
@@ -38,6 +40,11 @@ export const campaignsCreate = defineOperation({
   }),
   output: Campaign,
   handler: async (ctx, input) => {
+    // An account's campaigns count against its plan; an agent's payment buys its campaign outright.
+    if (!ctx.payment && agentIdentityOf(ctx.principal) === null) {
+      const hold = await holdPeriodLimit(ctx.db, userIdOf(ctx.principal), 'campaigns', ctx.now);
+      hold.admit(1);
+    }
     const [row] = await ctx.db
       .insert(campaigns)
       .values({
@@ -62,6 +69,8 @@ export const campaignsCreate = defineOperation({
       })
       .returning();
     if (!row) throw new ApiError('CAMP_002');
+    // A paid campaign exists for its owner once its payment is final (activatePendingCampaign).
+    if (!ctx.payment) await emitCampaignEvent(ctx.db, 'campaign.created', row, ctx.now);
     return { data: toCampaign(row), auditMetadata: { name: row.name, objective_type: row.objectiveType } };
   },
 });

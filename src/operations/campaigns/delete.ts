@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { campaigns } from '../../../db/schema.ts';
+import { emitCampaignEvent } from '../../domain/campaigns/campaign-events.ts';
 import { Campaign, toCampaign } from '../../domain/campaigns/campaign-view.ts';
 import { CampaignIdInput, ownedCampaign } from '../../domain/campaigns/owned-campaigns.ts';
 import { ApiError } from '../../errors/api-error.ts';
@@ -24,6 +25,7 @@ export const campaignsDelete = defineOperation({
       .where(ownedCampaign(ctx.principal, input.id))
       .returning();
     if (!row) throw new ApiError('CAMP_001');
+    await emitCampaignEvent(ctx.db, 'campaign.deleted', row, ctx.now);
     return { data: toCampaign(row), auditMetadata: { name: row.name } };
   },
 });

@@ -1,6 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { campaigns, targetProfiles } from '../../../db/schema.ts';
+import { emitCampaignEvent } from '../../domain/campaigns/campaign-events.ts';
 import { queueCampaignRun } from '../../domain/campaigns/campaign-run.ts';
 import { CAMPAIGN_STATUSES, Campaign, toCampaign } from '../../domain/campaigns/campaign-view.ts';
 import { CampaignIdInput, ownedCampaign } from '../../domain/campaigns/owned-campaigns.ts';
@@ -58,6 +59,7 @@ export const campaignsSetStatus = defineOperation({
       .where(eq(campaigns.id, current.id))
       .returning();
     if (!row) throw new ApiError('CAMP_001');
+    await emitCampaignEvent(ctx.db, 'campaign.updated', row, ctx.now);
     if (activating) {
       // The campaign's run starts with its first activation, queued with the change.
       await queueCampaignRun(ctx.db, row.id);

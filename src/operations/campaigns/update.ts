@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { campaigns } from '../../../db/schema.ts';
+import { emitCampaignEvent } from '../../domain/campaigns/campaign-events.ts';
 import { Campaign, CampaignChanges, toCampaign } from '../../domain/campaigns/campaign-view.ts';
 import { CampaignIdInput, ownedCampaign } from '../../domain/campaigns/owned-campaigns.ts';
 import { ApiError } from '../../errors/api-error.ts';
@@ -36,6 +37,7 @@ export const campaignsUpdate = defineOperation({
       .where(ownedCampaign(ctx.principal, id))
       .returning();
     if (!row) throw new ApiError('CAMP_001');
+    await emitCampaignEvent(ctx.db, 'campaign.updated', row, ctx.now);
     return { data: toCampaign(row), auditMetadata: { fields: Object.keys(fields).sort() } };
   },
 });

@@ -1,0 +1,80 @@
+/**
+ * What an account has used of its plan in the current period, and the check that holds a write to the
+ * plan's limit. The check locks the account's row, so writes that count against one limit are decided
+ * one at a time; it runs inside the write's transaction, and the lock is held until it commits.
+ */
+import { and, count, eq, gte, isNull, lt } from 'drizzle-orm';
+import type { Db } from '../../../db/client.ts';
+import { campaigns, users } from '../../../db/schema.ts';
+import { contacts } from '../../../db/schema-contacts.ts';
+import { ApiError } from '../../errors/api-error.ts';
+import type { ErrorCode } from '../../errors/catalogue.ts';
+import type { EventOwner } from '../events/emit.ts';
+import { type Plan, periodOf, planOf } from './plans.ts';
+
+/** Resources whose use in a period is counted from their own rows. */
+export type CountedResource = 'campaigns' | 'contacts';
+
+const OVER_LIMIT: Record<CountedResource, ErrorCode> = { campaigns: 'CAMP_009', contacts: 'CONTACT_009' };
+
+/** How many of `resource` the owner (an account, or one agent identity) created in the period. */
+export async function usedInPeriod(
+  db: Db,
+  owner: EventOwner,
+  resource: CountedResource,
+  period: { start: Date; end: Date },
+): Promise<number> {
+  const table = resource === 'campaigns' ? campaigns : contacts;
+  const [row] = await db
+    .select({ n: count() })
+    .from(table)
+    .where(
+      and(
+        owner.agentIdentityId
+          ? eq(table.agentIdentityId, owner.agentIdentityId)
+          : and(eq(table.userId, owner.userId), isNull(table.agentIdentityId)),
+        gte(table.createdAt, period.start),
+        lt(table.createdAt, period.end),
+      ),
+    );
+  return row?.n ?? 0;
+}
+
+export interface LimitHold {
+  plan: Plan;
+  limit: number;
+  /** Used before this write. */
+  used: number;
+  /** Throws the resource's over-limit code (429) when `adding` more would pass the limit. */
+  admit(adding: number): void;
+}
+
+/** Locks the account and reads its standing for `resource`; call `admit` with what the write adds. */
+export async function holdPeriodLimit(
+  tx: Db,
+  userId: string,
+  resource: CountedResource,
+  now: Date,
+): Promise<LimitHold> {
+  const [account] = await tx
+    .select({ plan: users.plan })
+    .from(users)
+    .where(eq(users.id, userId))
+    .for('update');
+  const plan = planOf(account?.plan ?? 'free');
+  const limit = plan.limits[resource];
+  const used = await usedInPeriod(tx, { userId, agentIdentityId: null }, resource, periodOf(now));
+  return {
+    plan,
+    limit,
+    used,
+    admit(adding) {
+      if (adding > 0 && used + adding > limit) {
+        throw new ApiError(
+          OVER_LIMIT[resource],
+          `the ${plan.id} plan allows ${limit} ${resource} per billing period; ${used} used, ${adding} more asked for`,
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * A conversation as the API shows it: one thread with one contact on one channel.
+ */
+import { z } from 'zod';
+import type { conversations } from '../../../db/schema-contacts.ts';
+import { CHANNELS } from '../campaigns/campaign-view.ts';
+import { Timestamp } from '../timestamps.ts';
+
+export const Conversation = z.object({
+  id: z.uuid(),
+  contact_id: z.uuid(),
+  campaign_id: z.uuid().nullable(),
+  channel: z.enum(CHANNELS),
+  unread_count: z.number().int(),
+  last_message_at: Timestamp.nullable(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type Conversation = z.infer<typeof Conversation>;
+
+export function toConversation(row: typeof conversations.$inferSelect): Conversation {
+  return {
+    id: row.id,
+    contact_id: row.contactId,
+    campaign_id: row.campaignId,
+    channel: row.channel as Conversation['channel'],
+    unread_count: row.unreadCount,
+    last_message_at: row.lastMessageAt?.toISOString() ?? null,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}

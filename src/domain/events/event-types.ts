@@ -1,0 +1,58 @@
+/**
+ * The domain events of the reference (what webhooks can subscribe to), and the shape of the `data` each
+ * one carries. Only events that something emits have a schema; the rest arrive with the work that
+ * causes them (engine, sending, discovery).
+ */
+import { z } from 'zod';
+import { CAMPAIGN_STATUSES } from '../campaigns/campaign-view.ts';
+
+export const EVENT_TYPES = [
+  'campaign.created',
+  'campaign.updated',
+  'campaign.deleted',
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'conversation.created',
+  'conversation.reply_received',
+  'message.sent',
+  'message.delivered',
+  'message.opened',
+  'message.bounced',
+  'message.approved',
+  'message.rejected',
+  'discovery.completed',
+  'discovery.failed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+const CampaignEventData = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  objective_type: z.string(),
+});
+
+const ContactEventData = z.object({
+  id: z.uuid(),
+  email: z.string().nullable(),
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  company: z.string().nullable(),
+  source: z.string(),
+  /** The campaign the contact was added to by this change, if any. */
+  campaign_id: z.uuid().nullable(),
+});
+
+/** The `data` of each emitted event, exported for OpenAPI and llms.txt. */
+export const EVENT_DATA = {
+  'campaign.created': CampaignEventData,
+  'campaign.updated': CampaignEventData,
+  'campaign.deleted': CampaignEventData,
+  'contact.created': ContactEventData,
+  'contact.updated': ContactEventData,
+  'contact.deleted': ContactEventData,
+} as const satisfies Partial<Record<EventType, z.ZodType>>;
+
+export type EmittedEvent = keyof typeof EVENT_DATA;
+export type EventData<E extends EmittedEvent> = z.infer<(typeof EVENT_DATA)[E]>;
