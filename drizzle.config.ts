@@ -9,6 +9,7 @@ export default defineConfig({
     './db/schema-jobs.ts',
     './db/schema-contacts.ts',
     './db/schema-events.ts',
+    './db/schema-messages.ts',
   ],
   out: './db/migrations',
 });

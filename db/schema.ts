@@ -139,6 +139,9 @@ export const campaigns = pgTable(
     updatedAt: ts('updated_at').notNull().defaultNow(),
     deletedAt: ts('deleted_at'),
     completedAt: ts('completed_at'),
+    /** The last AI product/market analysis (campaigns.analyze), as the analyzer answered it. */
+    analysis: jsonb('analysis'),
+    analyzedAt: ts('analyzed_at'),
   },
   (t) => [
     index('campaigns_user_created_idx').on(t.userId, t.createdAt, t.id),
