@@ -15,6 +15,7 @@ import { campaignsList } from './campaigns/list.ts';
 import { campaignsSetStatus } from './campaigns/set-status.ts';
 import { campaignsTargetProfiles } from './campaigns/target-profiles.ts';
 import { campaignsUpdate } from './campaigns/update.ts';
+import { campaignsUsage } from './campaigns/usage.ts';
 import { contactsBulkDelete } from './contacts/bulk-delete.ts';
 import { contactsBulkImport } from './contacts/bulk-import.ts';
 import { contactsConversations } from './contacts/conversations.ts';
@@ -54,6 +55,7 @@ export const operations: readonly Operation[] = [
   campaignsDelete,
   campaignsSetStatus,
   campaignsContacts,
+  campaignsUsage,
   campaignsTargetProfiles,
   campaignsCreateTargetProfile,
   campaignsDeleteTargetProfile,
