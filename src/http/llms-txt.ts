@@ -2,6 +2,7 @@
  * llms.txt: a plain-text brief for language models, generated from the registry so it cannot drift from
  * the API. `npm run llms` rewrites the committed copy at the repository root; a test checks they match.
  */
+import { type EmittedEvent, EVENT_DATA } from '../domain/events/event-types.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
 import type { Operation } from '../operations/define-operation.ts';
 import { BURST_LIMIT, CLASS_LIMITS, GLOBAL_LIMIT, type LimitRule } from '../pipeline/rate-limit/limits.ts';
@@ -66,6 +67,14 @@ export function llmsTxt(operations: readonly Operation[], rails: readonly RailWi
     '  new request. A malformed key: 400 SERVER_002. A 409 SERVER_016 with Retry-After: wait that many seconds.',
     '',
     ...rails.flatMap((rail) => [...rail.llms, '']),
+    '## Events',
+    '',
+    '- Changes write an event in the same transaction (nothing is reported that did not happen). Webhook',
+    '  deliveries wrap it as `{id, event, timestamp, created_at, data}`; the `data` of each event so far:',
+    ...(Object.keys(EVENT_DATA) as EmittedEvent[]).map(
+      (type) => `  - ${type}: {${Object.keys(EVENT_DATA[type].shape).join(', ')}}`,
+    ),
+    '',
     '## MCP',
     '',
     '- Remote: `POST /mcp` (Streamable HTTP, stateless, JSON) with `Authorization: Bearer is_live_…`; one tool per',

@@ -2,6 +2,8 @@
  * Builds the OpenAPI 3.1 document from the operation registry: paths, parameters and bodies from each
  * operation's zod input, envelopes around its zod output, and every error response it can give.
  */
+
+import { type EmittedEvent, EVENT_DATA } from '../domain/events/event-types.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
 import { isMutation, type Operation, pathParams } from '../operations/define-operation.ts';
 import { type JsonSchema, PAGINATION_SCHEMA, toJsonSchema } from '../operations/json-schema.ts';
@@ -197,6 +199,43 @@ function operationObject(operation: Operation, rails: readonly RailWire[]): Reco
   return result;
 }
 
+/** Each domain event as an OpenAPI 3.1 webhook: the envelope a subscriber receives, with its `data`. */
+function eventWebhooks(): Record<string, unknown> {
+  return Object.fromEntries(
+    (Object.keys(EVENT_DATA) as EmittedEvent[]).map((type) => [
+      type,
+      {
+        post: {
+          summary: `the ${type} event`,
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['id', 'event', 'timestamp', 'created_at', 'data'],
+                  properties: {
+                    id: { type: 'string', description: 'evt_…, the same on every delivery of this event' },
+                    event: { const: type },
+                    timestamp: { type: 'string', format: 'date-time', description: 'when it happened' },
+                    created_at: {
+                      type: 'string',
+                      format: 'date-time',
+                      description: 'when the delivery was made',
+                    },
+                    data: toJsonSchema(EVENT_DATA[type], 'output'),
+                  },
+                },
+              },
+            },
+          },
+          responses: { '200': { description: 'any 2xx acknowledges the delivery' } },
+        },
+      },
+    ]),
+  );
+}
+
 export function openApiDocument(
   operations: readonly Operation[],
   serverUrl: string,
@@ -238,6 +277,7 @@ export function openApiDocument(
     security: [{ apiKey: [] }],
     tags: [...new Set(operations.map((o) => o.id.split('.')[0] as string))].map((name) => ({ name })),
     paths,
+    webhooks: eventWebhooks(),
     components: {
       securitySchemes: {
         apiKey: {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_DATA } from '../../src/domain/events/event-types.ts';
 import { ERROR_CATALOGUE } from '../../src/errors/catalogue.ts';
 import { llmsTxt } from '../../src/http/llms-txt.ts';
 import { errorCodesOf } from '../../src/http/openapi.ts';
@@ -79,6 +80,18 @@ describe('GET /openapi.json', () => {
       expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }),
     );
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('describes each emitted event as a webhook: the envelope and the event’s data schema', () => {
+    for (const type of Object.keys(EVENT_DATA)) {
+      const schema = doc.webhooks[type].post.requestBody.content['application/json'].schema;
+      expect(schema.properties.event).toEqual({ const: type });
+      expect(schema.required).toEqual(['id', 'event', 'timestamp', 'created_at', 'data']);
+    }
+    const contact = doc.webhooks['contact.created'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(contact.properties.data.properties)).toEqual(
+      Object.keys(EVENT_DATA['contact.created'].shape),
+    );
   });
 });
 
