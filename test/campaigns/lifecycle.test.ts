@@ -133,6 +133,19 @@ describe('campaigns.set_status', () => {
     expect(got.body.data.status).toBe('draft');
   });
 
+  it('activates a draft with nothing to discover from once it has contacts', async () => {
+    const { id } = await newCampaign({ location: undefined });
+    expect((await setStatus(id, 'active')).body.error.code).toBe('CAMP_007');
+    const added = await api(server.url, 'POST', '/contacts', {
+      key: writer,
+      body: { email: `activate-${id}@example.com`, campaign_id: id },
+    });
+    expect(added.status, added.text).toBe(201);
+    const activated = await setStatus(id, 'active');
+    expect(activated.status, activated.text).toBe(200);
+    expect(activated.body.data.status).toBe('active');
+  });
+
   it("answers 404 for another account's campaign, a deleted one and ids that name nothing", async () => {
     const { id } = await newCampaign();
     for (const [target, key] of [

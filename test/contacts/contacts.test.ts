@@ -4,7 +4,7 @@
  * the audit rows and events they write; who may see what (another account's contact is 404, an
  * agent's key sees its identity's contacts only).
  */
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema.ts';
 import { campaignContacts, conversations } from '../../db/schema-contacts.ts';
@@ -61,6 +61,16 @@ async function auditOf(action: string, resourceId: string) {
     .select()
     .from(auditLog)
     .where(and(eq(auditLog.action, action), eq(auditLog.resourceId, resourceId)));
+}
+
+async function lastAudit(action: string) {
+  const [row] = await server.services.db
+    .select()
+    .from(auditLog)
+    .where(eq(auditLog.action, action))
+    .orderBy(desc(auditLog.createdAt))
+    .limit(1);
+  return row;
 }
 
 describe('contacts.create', () => {
@@ -337,6 +347,12 @@ describe('contacts.bulk_import', () => {
       .from(campaignContacts)
       .where(eq(campaignContacts.campaignId, campaignId));
     expect(links).toHaveLength(3);
+    expect((await lastAudit('bulk_create_contacts'))?.metadata).toEqual({
+      created: 2,
+      merged: 2,
+      invalid: 3,
+      campaign_id: campaignId,
+    });
   });
 
   it('refuses 501 rows with 400 and imports nothing', async () => {
@@ -380,6 +396,10 @@ describe('contacts.bulk_delete', () => {
     expect(deleted.body.data).toEqual({ deleted: [a.id, b.id], not_found: [theirs.id, 'nope'] });
     expect((await api(server.url, 'GET', `/contacts/${theirs.id}`, { key: stranger })).status).toBe(200);
     expect(await eventsOf(b.id)).toEqual(['contact.created', 'contact.deleted']);
+    expect((await lastAudit('bulk_delete_contacts'))?.metadata).toEqual({
+      deleted: [a.id, b.id],
+      not_found: 2,
+    });
     const empty = await api(server.url, 'POST', '/contacts/bulk-delete', { key: writer, body: { ids: [] } });
     expect(empty.status).toBe(422);
   });

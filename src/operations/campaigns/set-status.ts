@@ -1,6 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { campaigns, targetProfiles } from '../../../db/schema.ts';
+import { campaignContacts } from '../../../db/schema-contacts.ts';
 import { emitCampaignEvent } from '../../domain/campaigns/campaign-events.ts';
 import { queueCampaignRun } from '../../domain/campaigns/campaign-run.ts';
 import { CAMPAIGN_STATUSES, Campaign, toCampaign } from '../../domain/campaigns/campaign-view.ts';
@@ -34,15 +35,12 @@ export const campaignsSetStatus = defineOperation({
     const from = current.status as (typeof CAMPAIGN_STATUSES)[number];
     const activating = from === 'draft' && input.status === 'active';
     // Only a draft's activation asks what it has to work on.
-    const [profiles] = activating
-      ? await ctx.db
-          .select({ n: count() })
-          .from(targetProfiles)
-          .where(eq(targetProfiles.campaignId, current.id))
-      : [];
+    const counted = (table: typeof targetProfiles | typeof campaignContacts) =>
+      ctx.db.select({ n: count() }).from(table).where(eq(table.campaignId, current.id));
+    const [profiles] = activating ? await counted(targetProfiles) : [];
+    const [linked] = activating ? await counted(campaignContacts) : [];
     const move = statusMove(from, input.status, {
-      // Contacts arrive with the contacts resource; until then a campaign discovers its own.
-      contacts: 0,
+      contacts: linked?.n ?? 0,
       targetProfiles: profiles?.n ?? 0,
       location: current.location,
       keywords: current.keywords,
