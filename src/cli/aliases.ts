@@ -18,3 +18,20 @@ export const GROUP_ALIASES: Readonly<Record<string, readonly string[]>> = {
 export function aliasOf(field: string): string | undefined {
   return Object.entries(FLAG_ALIASES).find(([, target]) => target === field)?.[0];
 }
+
+/** A command that runs an operation with some input fixed, under the name the reference's CLI gives it. */
+export interface PresetCommand {
+  command: string;
+  operation: string;
+  fixed: Readonly<Record<string, unknown>>;
+  description: string;
+}
+
+export const PRESET_COMMANDS: readonly PresetCommand[] = [
+  {
+    command: 'mark-read',
+    operation: 'notifications.update',
+    fixed: { read: true },
+    description: 'mark a notification read (notifications update <id> --read)',
+  },
+];

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { callOperation, type RestResult } from '../client/rest-client.ts';
 import type { Operation } from '../operations/define-operation.ts';
-import { GROUP_ALIASES } from './aliases.ts';
+import { GROUP_ALIASES, PRESET_COMMANDS, type PresetCommand } from './aliases.ts';
 import { type Connection, resolveConnection } from './config.ts';
 import {
   buildInput,
@@ -107,12 +107,25 @@ function addFlag(command: Command, spec: FlagSpec): Option {
   return option;
 }
 
-/** Adds the command and returns its first example, for the group's help. */
-function addOperationCommand(group: Command, operation: Operation, io: CliIo): string {
-  const names = commandNames(operation);
-  const shape: CommandShape = deriveShape(operation);
-  const command = group.command(names.command).description(commandDescription(operation));
-  if (names.verb !== names.command) command.alias(names.verb);
+/**
+ * Adds the command and returns its first example, for the group's help. With a preset, the command has
+ * the preset's name and sends its fixed fields (which then have no flags).
+ */
+function addOperationCommand(
+  group: Command,
+  operation: Operation,
+  io: CliIo,
+  preset?: PresetCommand,
+): string {
+  const names = preset ? { ...commandNames(operation), command: preset.command } : commandNames(operation);
+  const derived = deriveShape(operation);
+  const shape: CommandShape = preset
+    ? { ...derived, flags: derived.flags.filter((spec) => !(spec.field in preset.fixed)) }
+    : derived;
+  const command = group
+    .command(names.command)
+    .description(preset ? preset.description : commandDescription(operation));
+  if (!preset && names.verb !== names.command) command.alias(names.verb);
   for (const arg of shape.positionals)
     command.argument(`<${kebab(arg.field)}>`, arg.description ?? arg.field);
   const options = shape.flags.map((spec) => [spec, addFlag(command, spec)] as const);
@@ -131,7 +144,7 @@ function addOperationCommand(group: Command, operation: Operation, io: CliIo): s
     for (const [spec, option] of options) values[spec.field] = self.getOptionValue(option.attributeName());
     const jsonText = self.getOptionValue('json') as string | undefined;
     const json = jsonText === undefined ? undefined : parseJsonInput(await readJsonArgument(jsonText, io));
-    const input = buildInput(shape, positionals, values, json);
+    const input = { ...buildInput(shape, positionals, values, json), ...preset?.fixed };
     const globals = self.optsWithGlobals<GlobalOptions>();
     const connection = resolveConnection(globals, io.env);
     if (!connection.apiKey) throw new UsageError(NO_KEY);
@@ -169,11 +182,19 @@ export function registerOperationCommands(
   }
   for (const [resource, members] of byResource) {
     const name = kebab(resource);
-    const verbs = members.map((operation) => commandNames(operation).command);
+    const presets = PRESET_COMMANDS.flatMap((preset) => {
+      const operation = members.find((member) => member.id === preset.operation);
+      return operation ? [{ preset, operation }] : [];
+    });
+    const verbs = [
+      ...members.map((operation) => commandNames(operation).command),
+      ...presets.map(({ preset }) => preset.command),
+    ];
     const group = program.command(name).description(`${resource}: ${verbs.join(', ')}`);
     const aliases = [...(resource !== name ? [resource] : []), ...(GROUP_ALIASES[resource] ?? [])];
     if (aliases.length > 0) group.aliases(aliases);
     const examples = members.map((operation) => addOperationCommand(group, operation, io));
+    for (const { preset, operation } of presets) addOperationCommand(group, operation, io, preset);
     group.addHelpText('after', `\nExamples:\n${examples.map((example) => `  ${example}`).join('\n')}\n`);
   }
 }

@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { PRESET_COMMANDS } from '../../src/cli/aliases.ts';
 import {
   buildInput,
   deriveShape,
@@ -198,8 +199,11 @@ describe('the registry', () => {
     },
   );
 
-  it('has no command that is not an operation (besides admin and help)', () => {
-    const expected = new Set(operations.map((op) => `${commandNames(op).group} ${commandNames(op).command}`));
+  it('has no command that is not an operation or a preset of one (besides admin and help)', () => {
+    const expected = new Set([
+      ...operations.map((op) => `${commandNames(op).group} ${commandNames(op).command}`),
+      ...PRESET_COMMANDS.map((preset) => `${preset.operation.split('.')[0]} ${preset.command}`),
+    ]);
     const actual = program.commands
       .filter((group) => group.name() !== 'admin')
       .flatMap((group) => group.commands.map((command) => `${group.name()} ${command.name()}`));

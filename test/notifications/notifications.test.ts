@@ -328,4 +328,15 @@ describe('other surfaces', () => {
     const none = await runCli(['notifications', 'list', '--unread'], env);
     expect(json(none)).toEqual([]);
   });
+
+  it('CLI: iris notifications mark-read <id> marks one read', async () => {
+    const owner = await freshAccount();
+    const [first, second] = await seed(owner.userId, 2);
+    const env = { IRIS_API_URL: server.url, IRIS_API_KEY: owner.key, HOME: emptyHome() };
+    const marked = await runCli(['notifications', 'mark-read', first as string], env);
+    expect(marked.code, marked.stderr).toBe(0);
+    expect(json(marked)).toMatchObject({ id: first, read: true });
+    const unread = await runCli(['notifications', 'list', '--unread'], env);
+    expect(json(unread).map((n: { id: string }) => n.id)).toEqual([second]);
+  });
 });
