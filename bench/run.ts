@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: starts iris, a bare express baseline and (x402 section) the stock @x402/express stack in
  * child processes, on a local anvil chain with real USDC for the paid cases; then (mpp section) an iris with
- * both rails and a local Stripe; prints req/s, latencies, ratios, debits/s and the credit ledger's checks.
+ * both rails and a local Stripe; then (contacts section) an iris per database mode for bulk imports and
+ * search; prints req/s, latencies, ratios, debits/s and the credit ledger's checks.
  */
 import { loadavg } from 'node:os';
 import { type BenchDatabaseServer, describeServer, startBenchDatabaseServer } from './lib/bench-database.ts';
 import { type ChildServer, startChild } from './lib/child-server.ts';
 import { type BenchConfig, readConfig } from './lib/config.ts';
+import { runContactsSection } from './lib/contacts-section.ts';
 import { runMppSection } from './lib/mpp-section.ts';
 import { PAID_WARMUP } from './lib/paid.ts';
 import { keysMeBody, PLATFORM_CASES, runPlatform } from './lib/platform.ts';
@@ -181,6 +183,9 @@ async function runSections(
   await cleanUp();
   const mpp = config.sections.has('mpp') ? await runMppSection(config, cleanups, log) : undefined;
   await cleanUp();
+  const contacts = config.sections.has('contacts')
+    ? await runContactsSection(config, server, cleanups, cleanUp, log)
+    : undefined;
 
   const results = [...(base?.results ?? []), ...(mpp?.results ?? [])];
   const tables: string[] = [];
@@ -189,23 +194,25 @@ async function runSections(
     tables.push(formatPaidLatency(config.paidRequests, paid.latency.stock, paid.latency.iris));
     tables.push(formatBurst(paid.burst.stock, paid.burst.iris));
   }
-  tables.push(...(mpp?.tables ?? []));
-  const scratches = [base?.scratch, mpp?.scratch].filter((name): name is string => name !== undefined);
+  tables.push(...(mpp?.tables ?? []), ...(contacts?.tables ?? []));
+  const scratches = [base?.scratch, mpp?.scratch, contacts?.scratch].filter(
+    (name): name is string => name !== undefined,
+  );
   process.stdout.write(
     formatReport(
       {
         config,
         loadAtStart,
         database: describeServer(server, scratches),
-        setup: [...(base?.setup ?? []), ...(mpp?.setup ?? [])],
-        bodies: [...(base?.bodies ?? []), ...(mpp?.bodies ?? [])].join('; '),
+        setup: [...(base?.setup ?? []), ...(mpp?.setup ?? []), ...(contacts?.setup ?? [])],
+        bodies: [...(base?.bodies ?? []), ...(mpp?.bodies ?? []), ...(contacts?.bodies ?? [])].join('; '),
       },
       results,
       tables,
     ),
   );
 
-  const failed = [...failuresOf(results), ...(mpp?.failures ?? [])];
+  const failed = [...failuresOf(results), ...(mpp?.failures ?? []), ...(contacts?.failures ?? [])];
   if (paid) {
     for (const [who, latency] of [
       ['stock', paid.latency.stock],

@@ -19,8 +19,16 @@ export interface BenchDatabaseServer {
 
 export async function startBenchDatabaseServer(): Promise<BenchDatabaseServer> {
   const configured = process.env.DATABASE_URL?.trim();
-  if (configured)
-    return { url: configured, kind: 'postgres', postmasterPid: undefined, stop: async () => {} };
+  return configured ? postgresServer(configured) : await startEmbeddedServer();
+}
+
+/** A PostgreSQL server the bench does not run: nothing to stop. */
+export function postgresServer(url: string): BenchDatabaseServer {
+  return { url, kind: 'postgres', postmasterPid: undefined, stop: async () => {} };
+}
+
+/** An embedded cluster in a temporary directory, removed when it stops. */
+export async function startEmbeddedServer(): Promise<BenchDatabaseServer> {
   const home = mkdtempSync(join(tmpdir(), 'iris-bench-pg-'));
   const cluster = await startEmbeddedCluster(home);
   return {

@@ -8,10 +8,11 @@ import { BURST_LIMIT, CLASS_LIMITS, GLOBAL_LIMIT } from '../../src/pipeline/rate
 
 /**
  * `platform`: the GET rows; `x402`: challenge issuance, paid create latency, same-authorization burst;
- * `mpp`: credit debits with concurrent agents, challenge issuance with both rails.
+ * `mpp`: credit debits with concurrent agents, challenge issuance with both rails; `contacts`: bulk import
+ * and search latency on both database modes.
  */
 /** `mcp` and `boot` are run by bench/mcp/run.ts and bench/boot/run.ts after this script (npm run bench runs all three). */
-export const SECTIONS = ['platform', 'x402', 'mpp', 'mcp', 'boot'] as const;
+export const SECTIONS = ['platform', 'x402', 'mpp', 'contacts', 'mcp', 'boot'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchConfig {
@@ -25,7 +26,7 @@ export interface BenchConfig {
   keyCount: number;
   /** The PostgreSQL server the sections create their databases on (bench-database.ts). */
   databaseUrl: string;
-  /** Sections to run (BENCH_ONLY=platform|x402|mpp|mcp, comma-separated; all by default). */
+  /** Sections to run (BENCH_ONLY=platform|x402|mpp|contacts|mcp|boot, comma-separated; all by default). */
   sections: ReadonlySet<Section>;
   /** Distinct X-Forwarded-For addresses for the unpaid POST /campaigns load (BENCH_ADDRESSES). */
   addressCount: number;
@@ -39,6 +40,11 @@ export interface BenchConfig {
   mppAgentsPerClient: number;
   /** mpp: credit packs bought per measured identity (BENCH_MPP_PACKS, default and most: maxPacksPerKey()). */
   mppPacks: number;
+  /**
+   * contacts: the PostgreSQL server the section also runs on when the run is on the embedded cluster
+   * (BENCH_POSTGRES_URL, e.g. postgres://postgres@127.0.0.1:5432/postgres; unset: embedded only).
+   */
+  postgresUrl: string | undefined;
 }
 
 /** Credits in the one pack iris sells (pack_5). */
@@ -158,5 +164,6 @@ export function readConfig(pipelineRuns: number, databaseUrl: string): BenchConf
     mppClients: numberFromEnv('BENCH_MPP_CLIENTS', 32, 1, true),
     mppAgentsPerClient: numberFromEnv('BENCH_MPP_AGENTS_PER_CLIENT', 4, 1, true),
     mppPacks: mppPacksFromEnv(),
+    postgresUrl: process.env.BENCH_POSTGRES_URL?.trim() || undefined,
   };
 }

@@ -29,7 +29,7 @@ export interface LatencyResult {
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
-  /** Measured or warm-up responses that were not 201. */
+  /** Measured or warm-up responses that were not the expected answer (a 201 for paid creates). */
   failures: number;
   failureDetail: string;
 }
@@ -97,6 +97,23 @@ function histogram(statuses: readonly number[]): string {
     .join(', ');
 }
 
+/** The percentiles of `latencies` (ms), and the unexpected statuses with the first such body. */
+export function latencyOf(
+  latencies: readonly number[],
+  failed: readonly number[],
+  sample: string,
+): LatencyResult {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    samples: sorted.length,
+    p50Ms: percentile(sorted, 0.5),
+    p95Ms: percentile(sorted, 0.95),
+    p99Ms: percentile(sorted, 0.99),
+    failures: failed.length,
+    failureDetail: failed.length > 0 ? `${histogram(failed)} (first: ${sample})` : '',
+  };
+}
+
 /** `requests` measured paid creates per stack after PAID_WARMUP unmeasured ones, stacks alternating. */
 export async function measurePaidLatency(
   stacks: readonly [PaidStack, PaidStack],
@@ -118,17 +135,7 @@ export async function measurePaidLatency(
       }
     }
   }
-  const results = tallies.map(({ latencies, failed, sample }): LatencyResult => {
-    const sorted = [...latencies].sort((a, b) => a - b);
-    return {
-      samples: sorted.length,
-      p50Ms: percentile(sorted, 0.5),
-      p95Ms: percentile(sorted, 0.95),
-      p99Ms: percentile(sorted, 0.99),
-      failures: failed.length,
-      failureDetail: failed.length > 0 ? `${histogram(failed)} (first: ${sample})` : '',
-    };
-  });
+  const results = tallies.map(({ latencies, failed, sample }) => latencyOf(latencies, failed, sample));
   return [results[0] as LatencyResult, results[1] as LatencyResult];
 }
 
