@@ -65,7 +65,8 @@ export const contacts = pgTable(
     uniqueIndex('contacts_agent_email_key')
       .on(t.agentIdentityId, t.email)
       .where(sql`agent_identity_id is not null and email is not null`),
-    index('contacts_user_created_idx').on(t.userId, t.createdAt, t.id).where(sql`deleted_at is null`),
+    // Deleted contacts included: the plan's period count reads the contacts made in a period through it.
+    index('contacts_user_created_idx').on(t.userId, t.createdAt, t.id),
     index('contacts_search_idx').using('gin', sql`search_text gin_trgm_ops`).where(sql`deleted_at is null`),
   ],
 );

@@ -3,10 +3,12 @@
  * executed plan reads no table sequentially and touches only rows near the matches, not the account's
  * 50,000. Without a search, a page reads the newest rows through the (user, created_at) index.
  */
-import { sql } from 'drizzle-orm';
+import { type SQLWrapper, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/client.ts';
 import { users } from '../../db/schema.ts';
+import { periodCountQuery } from '../../src/domain/billing/period-limits.ts';
+import { periodOf } from '../../src/domain/billing/plans.ts';
 import { contactsPageQuery } from '../../src/domain/contacts/contacts-page.ts';
 import type { Principal } from '../../src/domain/principal.ts';
 import type { ApiKeyRecord } from '../../src/pipeline/key-cache.ts';
@@ -54,7 +56,7 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
-async function executedPlan(query: ReturnType<typeof contactsPageQuery>): Promise<PlanNode[]> {
+async function executedPlan(query: SQLWrapper): Promise<PlanNode[]> {
   const [row] = await queryRows<{ 'QUERY PLAN': unknown }>(
     database.db,
     sql`explain (analyze, format json) ${query}`,
@@ -81,6 +83,30 @@ const seqScansContacts = (nodes: PlanNode[]) =>
 
 const describePlan = (nodes: PlanNode[]) =>
   JSON.stringify(nodes.map((n) => [n['Node Type'], n['Relation Name'] ?? n['Index Name'], rowsTouched(n)]));
+
+describe('the plan’s period count', () => {
+  it('reads only the account’s own contacts of the period through its index', async () => {
+    const [other] = await database.db
+      .insert(users)
+      .values({ email: 'period-count@test.local', kind: 'user' })
+      .returning({ id: users.id });
+    const otherId = other?.id as string;
+    await database.db.execute(sql`
+      insert into contacts (user_id, email, source, deleted_at)
+      select ${otherId}::uuid, 'other' || n || '@example.com', 'api', case when n % 2 = 0 then now() end
+      from generate_series(1, 10) as n`);
+    const query = periodCountQuery(
+      database.db,
+      { userId: otherId, agentIdentityId: null },
+      'contacts',
+      periodOf(new Date()),
+    );
+    expect((await query)[0]?.n).toBe(10);
+    const nodes = await executedPlan(query);
+    expect(seqScansContacts(nodes), describePlan(nodes)).toBe(false);
+    expect(Math.max(...nodes.map(rowsTouched)), describePlan(nodes)).toBeLessThanOrEqual(10);
+  });
+});
 
 describe('the contacts search plan', () => {
   it('finds 50 of 50,000 contacts through the trigram index, without a sequential scan', async () => {

@@ -17,15 +17,15 @@ export type CountedResource = 'campaigns' | 'contacts';
 
 const OVER_LIMIT: Record<CountedResource, ErrorCode> = { campaigns: 'CAMP_009', contacts: 'CONTACT_009' };
 
-/** How many of `resource` the owner (an account, or one agent identity) created in the period. */
-export async function usedInPeriod(
+/** The count of `resource` the owner (an account, or one agent identity) created in the period. */
+export function periodCountQuery(
   db: Db,
   owner: EventOwner,
   resource: CountedResource,
   period: { start: Date; end: Date },
-): Promise<number> {
+) {
   const table = resource === 'campaigns' ? campaigns : contacts;
-  const [row] = await db
+  return db
     .select({ n: count() })
     .from(table)
     .where(
@@ -37,6 +37,15 @@ export async function usedInPeriod(
         lt(table.createdAt, period.end),
       ),
     );
+}
+
+export async function usedInPeriod(
+  db: Db,
+  owner: EventOwner,
+  resource: CountedResource,
+  period: { start: Date; end: Date },
+): Promise<number> {
+  const [row] = await periodCountQuery(db, owner, resource, period);
   return row?.n ?? 0;
 }
 
