@@ -12,6 +12,7 @@ import { RAILS } from '../payments/rails.ts';
 import { resolveEncryptionKey } from './crypto/encryption-key.ts';
 import { createSealer } from './crypto/sealer.ts';
 import { type Env, publicUrlOf } from './env.ts';
+import { createOfflineAi } from './integrations/ai/offline-analyzer.ts';
 import { errorFields, type Logger } from './logger.ts';
 import { operations } from './operations/registry.ts';
 import { sweepExpiredIdempotencyKeys } from './pipeline/idempotency.ts';
@@ -76,6 +77,7 @@ export async function composeServices(
     rateLimits,
     keyCache,
     sealer,
+    ai: createOfflineAi(),
     clock: () => new Date(),
     systemUserId: system.id,
     railWires: (options.rails ?? RAILS).map((rail) => rail.wire),

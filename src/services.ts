@@ -10,6 +10,7 @@ import type { AgentPrincipal, Principal } from './domain/principal.ts';
 import type { Env } from './env.ts';
 import type { ApiError } from './errors/api-error.ts';
 import type { ErrorCode } from './errors/catalogue.ts';
+import type { AiPort } from './integrations/ai/ai-port.ts';
 import type { Logger } from './logger.ts';
 import type { KeyCache } from './pipeline/key-cache.ts';
 import type { OperationRequest, OperationResponse } from './pipeline/operation-io.ts';
@@ -25,6 +26,8 @@ export interface Services {
   keyCache: KeyCache;
   /** Encrypts secrets at rest (stored responses carrying raw keys). */
   sealer: Sealer;
+  /** The AI provider (analysis; the deterministic offline analyzer unless another is configured). */
+  ai: AiPort;
   /** Current time; tests may move it. */
   clock: () => Date;
   /** The internal user that owns agent campaigns (created by the first-start bootstrap). */

@@ -5,6 +5,7 @@
 import { auditList } from './audit/list.ts';
 import { billingCurrent } from './billing/current.ts';
 import { billingPlans } from './billing/plans.ts';
+import { campaignsAnalyze } from './campaigns/analyze.ts';
 import { campaignsContacts } from './campaigns/contacts.ts';
 import { campaignsCreate } from './campaigns/create.ts';
 import { campaignsCreateTargetProfile } from './campaigns/create-target-profile.ts';
@@ -55,6 +56,7 @@ export const operations: readonly Operation[] = [
   campaignsDelete,
   campaignsSetStatus,
   campaignsContacts,
+  campaignsAnalyze,
   campaignsUsage,
   campaignsTargetProfiles,
   campaignsCreateTargetProfile,

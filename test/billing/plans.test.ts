@@ -47,7 +47,11 @@ describe('billing.plans and billing.current', () => {
     expect(current.body.data).toMatchObject({
       plan: { id: 'free' },
       usage: {
-        campaigns: { used: 1, limit: PLANS.free.limits.campaigns, remaining: PLANS.free.limits.campaigns - 1 },
+        campaigns: {
+          used: 1,
+          limit: PLANS.free.limits.campaigns,
+          remaining: PLANS.free.limits.campaigns - 1,
+        },
         contacts: { used: 1, limit: PLANS.free.limits.contacts, remaining: PLANS.free.limits.contacts - 1 },
       },
     });
@@ -99,7 +103,9 @@ describe('period limits under concurrency', () => {
     // An import that would pass the limit imports nothing.
     const over = await api(server.url, 'POST', '/contacts/bulk', {
       key,
-      body: { contacts: [{ email: 'seed-1@example.com', title: 'x' }, { email: 'one-too-many@example.com' }] },
+      body: {
+        contacts: [{ email: 'seed-1@example.com', title: 'x' }, { email: 'one-too-many@example.com' }],
+      },
     });
     expect(over.status).toBe(429);
     expect(over.body.error.code).toBe('CONTACT_009');
@@ -111,11 +117,20 @@ describe('period limits under concurrency', () => {
 describe('iris admin set-plan', () => {
   it('moves an account to another plan, whose limits apply at once', async () => {
     const { userId, key } = await freeAccount('upgrade');
-    const email = (await server.services.db.select().from(users).where(eq(users.id, userId)))[0]?.email as string;
+    const email = (await server.services.db.select().from(users).where(eq(users.id, userId)))[0]
+      ?.email as string;
     const env = { DATABASE_URL: server.database.url };
-    const result = await runToEnd('src/cli/main.ts', ['admin', 'set-plan', email.toUpperCase(), 'agency'], env);
+    const result = await runToEnd(
+      'src/cli/main.ts',
+      ['admin', 'set-plan', email.toUpperCase(), 'agency'],
+      env,
+    );
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ user_id: userId, plan: 'agency', previous_plan: 'free' });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      user_id: userId,
+      plan: 'agency',
+      previous_plan: 'free',
+    });
     const current = await api(server.url, 'GET', '/billing/current', { key });
     expect(current.body.data.plan.id).toBe('agency');
     const unknownPlan = await runToEnd('src/cli/main.ts', ['admin', 'set-plan', email, 'platinum'], env);

@@ -32,7 +32,10 @@ describe('campaign events', () => {
     server.advance(1_000);
     await api(server.url, 'PATCH', `/campaigns/${id}`, { key, body: { name: 'renamed' } });
     server.advance(1_000);
-    const refused = await api(server.url, 'POST', `/campaigns/${id}/status`, { key, body: { status: 'paused' } });
+    const refused = await api(server.url, 'POST', `/campaigns/${id}/status`, {
+      key,
+      body: { status: 'paused' },
+    });
     expect(refused.body.error.code).toBe('CAMP_008');
     await api(server.url, 'POST', `/campaigns/${id}/status`, { key, body: { status: 'active' } });
     server.advance(1_000);
@@ -49,7 +52,10 @@ describe('campaign events', () => {
       expect(EVENT_DATA[event.type as 'campaign.created'].safeParse(event.data).success).toBe(true);
       expect(event.userId).toBe(server.ownerId);
     }
-    const [row] = await server.services.db.select().from(events).where(eq(events.id, written[0]?.id as string));
+    const [row] = await server.services.db
+      .select()
+      .from(events)
+      .where(eq(events.id, written[0]?.id as string));
     expect(row?.occurredAt.toISOString()).toBe(created.body.data.created_at);
   });
 });

@@ -38,7 +38,14 @@ describe('campaigns', () => {
     expect(response.status).toBe(201);
     const { id, created_at, updated_at, ...fields } = response.body.data;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(fields).toEqual({ ...reference, approval_mode: 'manual', completed_at: null, deleted_at: null });
+    expect(fields).toEqual({
+      ...reference,
+      approval_mode: 'manual',
+      completed_at: null,
+      deleted_at: null,
+      analysis: null,
+      analyzed_at: null,
+    });
     expect(created_at).toBe(updated_at);
 
     const got = await api(server.url, 'GET', `/campaigns/${id}`, { key: reader });

@@ -20,7 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const usageOf = (id: string, key = server.adminKey) => api(server.url, 'GET', `/campaigns/${id}/usage`, { key });
+const usageOf = (id: string, key = server.adminKey) =>
+  api(server.url, 'GET', `/campaigns/${id}/usage`, { key });
 
 describe('campaigns.usage', () => {
   it('counts contacts and messages at each stage against the campaign’s allotment', async () => {
@@ -63,16 +64,18 @@ describe('campaigns.usage', () => {
       status,
       body: 'hello',
     });
-    await server.services.db.insert(messages).values([
-      outbound(a as string, 0, 'sent'),
-      outbound(a as string, 1, 'pending_approval'),
-      outbound(b as string, 0, 'delivered'),
-      outbound(b as string, 1, 'approved'),
-      outbound(c as string, 0, 'bounced'),
-      outbound(c as string, 1, 'rejected'),
-      { ...outbound(a as string, 0, 'received'), direction: 'inbound', step: null },
-      { ...outbound(a as string, 0, 'received'), direction: 'inbound', step: null },
-    ]);
+    await server.services.db
+      .insert(messages)
+      .values([
+        outbound(a as string, 0, 'sent'),
+        outbound(a as string, 1, 'pending_approval'),
+        outbound(b as string, 0, 'delivered'),
+        outbound(b as string, 1, 'approved'),
+        outbound(c as string, 0, 'bounced'),
+        outbound(c as string, 1, 'rejected'),
+        { ...outbound(a as string, 0, 'received'), direction: 'inbound', step: null },
+        { ...outbound(a as string, 0, 'received'), direction: 'inbound', step: null },
+      ]);
     const usage = await usageOf(campaignId);
     expect(usage.body.data).toMatchObject({
       used: { contacts: 3, messages: 5 },

@@ -6,6 +6,7 @@ import type { RailModule } from '../../payments/gateway/rail.ts';
 import { bootstrap } from '../../src/bootstrap.ts';
 import { composeServices } from '../../src/compose.ts';
 import { type Env, parseEnv } from '../../src/env.ts';
+import type { AiPort } from '../../src/integrations/ai/ai-port.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { type RunningServer, startServer } from '../../src/server.ts';
 import type { Services } from '../../src/services.ts';
@@ -27,7 +28,12 @@ export interface TestServer {
 
 export async function startTestServer(
   overrides: Record<string, string> = {},
-  options: { logger?: Logger; rails?: readonly RailModule[] } = {},
+  options: {
+    logger?: Logger;
+    rails?: readonly RailModule[];
+    /** Replaces the composed AI adapter (a failing provider, say). */
+    ai?: AiPort;
+  } = {},
 ): Promise<TestServer> {
   const env: Env = parseEnv({
     PORT: '0',
@@ -42,6 +48,7 @@ export async function startTestServer(
   const services = await composeServices(env, database, options.logger ?? createLogger(env.LOG_LEVEL), {
     ...(options.rails ? { rails: options.rails } : {}),
   });
+  if (options.ai) services.ai = options.ai;
   let offsetMs = 0;
   let pausedAt: number | undefined;
   services.clock = () => new Date((pausedAt ?? Date.now()) + offsetMs);

@@ -3,9 +3,11 @@
  */
 import { z } from 'zod';
 import type { campaigns } from '../../../db/schema.ts';
+import { CampaignAnalysis } from '../../integrations/ai/campaign-analysis.ts';
 import { Timestamp } from '../timestamps.ts';
+import { CHANNELS } from './channels.ts';
 
-export const CHANNELS = ['email', 'instagram', 'twitter'] as const;
+export { CHANNELS };
 export const CAMPAIGN_STATUSES = [
   'draft',
   'active',
@@ -93,6 +95,10 @@ export const Campaign = z.object({
   updated_at: Timestamp,
   completed_at: Timestamp.nullable(),
   deleted_at: Timestamp.nullable(),
+  analysis: CampaignAnalysis.nullable().describe(
+    'the last analysis (campaigns.analyze); null until analyzed',
+  ),
+  analyzed_at: Timestamp.nullable(),
 });
 export type Campaign = z.infer<typeof Campaign>;
 
@@ -116,5 +122,17 @@ export function toCampaign(row: CampaignRow): Campaign {
     updated_at: row.updatedAt.toISOString(),
     completed_at: row.completedAt?.toISOString() ?? null,
     deleted_at: row.deletedAt?.toISOString() ?? null,
+    analysis: storedAnalysis(row.analysis),
+    analyzed_at: row.analyzedAt?.toISOString() ?? null,
   };
+}
+
+/**
+ * The analysis stored on a campaign row. The column holds what the analyzer answered, checked against the
+ * schema when it was stored; one that no longer parses (written by an older analyzer) reads as none.
+ */
+function storedAnalysis(value: unknown): CampaignAnalysis | null {
+  if (value === null || value === undefined) return null;
+  const parsed = CampaignAnalysis.safeParse(value);
+  return parsed.success ? parsed.data : null;
 }
