@@ -14,7 +14,15 @@ export const jobs = pgTable(
     /** queued, running, done, failed. */
     state: text('state').notNull().default('queued'),
     attempts: integer('attempts').notNull().default(0),
+    /** After this many failed attempts the job stays `failed` (visible, with its last error). */
+    maxAttempts: integer('max_attempts').notNull().default(8),
     runAt: ts('run_at').notNull().defaultNow(),
+    /** While running: the worker holding it, until when; an expired lease is claimed again. */
+    lockedBy: text('locked_by'),
+    lockedUntil: ts('locked_until'),
+    lastError: text('last_error'),
+    finishedAt: ts('finished_at'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
     /** Makes enqueueing idempotent: one job per cause. */
     dedupeKey: text('dedupe_key').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),

@@ -4,11 +4,18 @@
  * twice. Step 0 is the first message, step n the n-th follow-up.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 import { campaigns, users } from './schema.ts';
 import { contacts, conversations } from './schema-contacts.ts';
 import { agentIdentities } from './schema-payments.ts';
+
+export interface MessageVersion {
+  subject: string | null;
+  body: string;
+  feedback: string | null;
+  replaced_at: string;
+}
 
 export const messages = pgTable(
   'messages',
@@ -46,6 +53,12 @@ export const messages = pgTable(
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
     rejectionReason: text('rejection_reason'),
+    /** The last feedback a person gave for an AI revision. */
+    feedback: text('feedback'),
+    /** Earlier versions, oldest first: [{subject, body, feedback, replaced_at}]. */
+    history: jsonb('history').$type<MessageVersion[]>().notNull().default(sql`'[]'::jsonb`),
+    approvedAt: ts('approved_at'),
+    rejectedAt: ts('rejected_at'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -57,4 +70,50 @@ export const messages = pgTable(
     index('messages_conversation_created_idx').on(t.conversationId, t.createdAt, t.id),
     index('messages_user_status_created_idx').on(t.userId, t.status, t.createdAt, t.id),
   ],
+);
+
+/** A discovery search: what was asked, where it ran, and what it found (discovery.get_job reads it). */
+export const discoveryJobs = pgTable(
+  'discovery_jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    agentIdentityId: uuid('agent_identity_id').references(() => agentIdentities.id),
+    campaignId: uuid('campaign_id').references(() => campaigns.id),
+    /** The search as asked (query, location, radius, sources, limit, ...). */
+    query: jsonb('query').notNull(),
+    /** running, completed, failed */
+    status: text('status').notNull(),
+    /** Records found, as the API shows them (at most the search's limit). */
+    results: jsonb('results').notNull().default(sql`'[]'::jsonb`),
+    resultCount: integer('result_count').notNull().default(0),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    completedAt: ts('completed_at'),
+  },
+  (t) => [
+    index('discovery_jobs_user_created_idx').on(t.userId, t.createdAt, t.id),
+    index('discovery_jobs_campaign_idx').on(t.campaignId),
+  ],
+);
+
+/** One row per AI generation, for ai.usage and the plan's period counts. */
+export const aiGenerations = pgTable(
+  'ai_generations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    agentIdentityId: uuid('agent_identity_id').references(() => agentIdentities.id),
+    /** generate, generate_campaign, analyze, campaign_analysis, draft, revision */
+    kind: text('kind').notNull(),
+    model: text('model').notNull(),
+    campaignId: uuid('campaign_id').references(() => campaigns.id),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('ai_generations_user_created_idx').on(t.userId, t.createdAt)],
 );
