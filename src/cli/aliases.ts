@@ -29,6 +29,18 @@ export interface PresetCommand {
 
 export const PRESET_COMMANDS: readonly PresetCommand[] = [
   {
+    command: 'bulk-approve',
+    operation: 'messages.bulk',
+    fixed: { action: 'approve' },
+    description: 'approve up to 100 drafts (messages bulk --action approve)',
+  },
+  {
+    command: 'bulk-reject',
+    operation: 'messages.bulk',
+    fixed: { action: 'reject' },
+    description: 'reject up to 100 drafts (messages bulk --action reject)',
+  },
+  {
     command: 'mark-read',
     operation: 'notifications.update',
     fixed: { read: true },

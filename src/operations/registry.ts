@@ -37,6 +37,12 @@ import { keysMe } from './keys/me.ts';
 import { keysRename } from './keys/rename.ts';
 import { keysRevoke } from './keys/revoke.ts';
 import { keysRotate } from './keys/rotate.ts';
+import { messagesApprove } from './messages/approve.ts';
+import { messagesBulk } from './messages/bulk.ts';
+import { messagesFeedback } from './messages/feedback.ts';
+import { messagesPending } from './messages/pending.ts';
+import { messagesReject } from './messages/reject.ts';
+import { messagesRetry } from './messages/retry.ts';
 import { notificationsDelete } from './notifications/delete.ts';
 import { notificationsList } from './notifications/list.ts';
 import { notificationsReadAll } from './notifications/read-all.ts';
@@ -76,6 +82,12 @@ export const operations: readonly Operation[] = [
   creditsHistory,
   creditsPurchase,
   creditsRefund,
+  messagesPending,
+  messagesApprove,
+  messagesReject,
+  messagesRetry,
+  messagesFeedback,
+  messagesBulk,
   billingPlans,
   billingCurrent,
   notificationsList,

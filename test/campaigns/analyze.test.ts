@@ -4,13 +4,14 @@
  * only `generate` keys reach it, only for their own campaigns; a failing AI provider stores nothing; and the
  * AI generation rate limit (20 a minute) applies.
  */
+
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, campaigns } from '../../db/schema.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
 import { issueAgentKey, upsertIdentity } from '../../src/domain/agents/identities.ts';
 import { AiFailure, type AiPort } from '../../src/integrations/ai/ai-port.ts';
-import { OFFLINE_MODEL } from '../../src/integrations/ai/offline-analyzer.ts';
+import { createOfflineAi, OFFLINE_MODEL } from '../../src/integrations/ai/offline-analyzer.ts';
 import { api, createKey, expectErrorEnvelope } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -230,7 +231,7 @@ describe('a failing AI provider', () => {
   let failure: () => Promise<never> = async () => {
     throw new AiFailure('failed');
   };
-  const ai: AiPort = { analyzeCampaign: () => failure() };
+  const ai: AiPort = { ...createOfflineAi(), analyzeCampaign: () => failure() };
 
   beforeAll(async () => {
     failing = await startTestServer({}, { ai });
@@ -258,6 +259,7 @@ describe('a failing AI provider', () => {
   it('refuses an answer that does not fit the analysis schema (AI_003), storing nothing', async () => {
     failing.advance(61_000);
     const malformed: AiPort = {
+      ...createOfflineAi(),
       analyzeCampaign: async () => JSON.parse('{"summary": 42}'),
     };
     failing.services.ai = malformed;

@@ -44,6 +44,17 @@ const ContactEventData = z.object({
   campaign_id: z.uuid().nullable(),
 });
 
+const MessageDecisionData = z.object({
+  id: z.uuid(),
+  campaign_id: z.uuid().nullable(),
+  contact_id: z.uuid(),
+  channel: z.string(),
+  step: z.number().int().nullable(),
+  status: z.string(),
+  /** Why it was rejected (message.rejected), when a reason was given. */
+  reason: z.string().nullable(),
+});
+
 /** The `data` of each emitted event, exported for OpenAPI and llms.txt. */
 export const EVENT_DATA = {
   'campaign.created': CampaignEventData,
@@ -52,6 +63,8 @@ export const EVENT_DATA = {
   'contact.created': ContactEventData,
   'contact.updated': ContactEventData,
   'contact.deleted': ContactEventData,
+  'message.approved': MessageDecisionData,
+  'message.rejected': MessageDecisionData,
 } as const satisfies Partial<Record<EventType, z.ZodType>>;
 
 export type EmittedEvent = keyof typeof EVENT_DATA;

@@ -1,13 +1,18 @@
 /**
- * Port: the AI provider behind analysis (and, in later work, drafting). The composition root picks the
+ * Port: the AI provider behind analysis and drafting. The composition root picks the
  * adapter (the deterministic offline analyzer by default); operations only see this interface and the
  * AiFailure an adapter throws when the provider cannot answer.
  */
 import type { CampaignAnalysis, CampaignBrief } from './campaign-analysis.ts';
+import type { Draft, DraftBrief, RevisionBrief } from './message-draft.ts';
 
 export interface AiPort {
   /** The analysis of a campaign; throws AiFailure when the provider cannot give one. */
   analyzeCampaign(brief: CampaignBrief): Promise<CampaignAnalysis>;
+  /** One message of a campaign's sequence for one contact and channel. */
+  draftMessage(brief: DraftBrief): Promise<Draft>;
+  /** A new version of a draft that acts on a person's feedback. */
+  reviseMessage(brief: RevisionBrief): Promise<Draft>;
 }
 
 /** Why a provider gave no answer, as a fixed snake_case reason. */

@@ -3,9 +3,11 @@
  * in tests. It reads nothing but the brief (no randomness, no clock), so the same campaign always gets the
  * same analysis and any change to the campaign or its target profiles shows in the answer.
  */
+
 import type { Channel } from '../../domain/campaigns/channels.ts';
 import type { AiPort } from './ai-port.ts';
 import type { CampaignAnalysis, CampaignBrief, TargetProfileBrief } from './campaign-analysis.ts';
+import { draftOffline, reviseOffline } from './offline-drafter.ts';
 
 export const OFFLINE_MODEL = 'iris-offline-analyzer-1';
 
@@ -389,5 +391,7 @@ export function analyzeOffline(brief: CampaignBrief): CampaignAnalysis {
 export function createOfflineAi(): AiPort {
   return {
     analyzeCampaign: async (brief) => analyzeOffline(brief),
+    draftMessage: async (brief) => draftOffline(brief),
+    reviseMessage: async (brief) => reviseOffline(brief),
   };
 }
