@@ -3,15 +3,12 @@
  * transaction; once per campaign whatever calls it again (the job's dedupe key).
  */
 import type { Db } from '../../../db/client.ts';
-import { jobs } from '../../../db/schema-jobs.ts';
+import { enqueue } from '../../jobs/enqueue.ts';
 
 export async function queueCampaignRun(tx: Db, campaignId: string): Promise<void> {
-  await tx
-    .insert(jobs)
-    .values({
-      kind: 'campaign.run',
-      payload: { campaign_id: campaignId },
-      dedupeKey: `campaign.run:${campaignId}`,
-    })
-    .onConflictDoNothing();
+  await enqueue(tx, {
+    kind: 'campaign.run',
+    payload: { campaign_id: campaignId },
+    dedupeKey: `campaign.run:${campaignId}`,
+  });
 }

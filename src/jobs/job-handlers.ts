@@ -1,0 +1,12 @@
+/**
+ * Every job kind this server runs, and its handler: the map the composition root gives the worker.
+ * Adding a kind is one line here. A handler gets the attempt's transaction (`ctx.db`: its writes commit
+ * once, with the job's `done`), the services, the job and the time; it throws to fail the attempt.
+ * Kinds missing here are left queued by the local worker (another process may handle them).
+ */
+import type { JobHandlers } from '../services.ts';
+
+export const JOB_HANDLERS: JobHandlers = {
+  /** Does nothing: the bench's jobs, and a way to see the worker run. */
+  noop: async () => {},
+};
