@@ -2,13 +2,15 @@
  * `npm run bench`: starts iris, a bare express baseline and (x402 section) the stock @x402/express stack in
  * child processes, on a local anvil chain with real USDC for the paid cases; then (mpp section) an iris with
  * both rails and a local Stripe; then (contacts section) an iris per database mode for bulk imports and
- * search; prints req/s, latencies, ratios, debits/s and the credit ledger's checks.
+ * search, and (jobs section) an iris whose local worker drains no-op jobs; prints req/s, latencies, ratios,
+ * debits/s, the credit ledger's checks and jobs/s.
  */
 import { loadavg } from 'node:os';
 import { type BenchDatabaseServer, describeServer, startBenchDatabaseServer } from './lib/bench-database.ts';
 import { type ChildServer, startChild } from './lib/child-server.ts';
 import { type BenchConfig, readConfig } from './lib/config.ts';
 import { runContactsSection } from './lib/contacts-section.ts';
+import { runJobsSection } from './lib/jobs-section.ts';
 import { runMppSection } from './lib/mpp-section.ts';
 import { PAID_WARMUP } from './lib/paid.ts';
 import { keysMeBody, PLATFORM_CASES, runPlatform } from './lib/platform.ts';
@@ -186,6 +188,8 @@ async function runSections(
   const contacts = config.sections.has('contacts')
     ? await runContactsSection(config, server, cleanups, cleanUp, log)
     : undefined;
+  await cleanUp();
+  const jobs = config.sections.has('jobs') ? await runJobsSection(config, server, cleanups, log) : undefined;
 
   const results = [...(base?.results ?? []), ...(mpp?.results ?? [])];
   const tables: string[] = [];
@@ -194,8 +198,8 @@ async function runSections(
     tables.push(formatPaidLatency(config.paidRequests, paid.latency.stock, paid.latency.iris));
     tables.push(formatBurst(paid.burst.stock, paid.burst.iris));
   }
-  tables.push(...(mpp?.tables ?? []), ...(contacts?.tables ?? []));
-  const scratches = [base?.scratch, mpp?.scratch, contacts?.scratch].filter(
+  tables.push(...(mpp?.tables ?? []), ...(contacts?.tables ?? []), ...(jobs?.tables ?? []));
+  const scratches = [base?.scratch, mpp?.scratch, contacts?.scratch, jobs?.scratch].filter(
     (name): name is string => name !== undefined,
   );
   process.stdout.write(
@@ -204,7 +208,12 @@ async function runSections(
         config,
         loadAtStart,
         database: describeServer(server, scratches),
-        setup: [...(base?.setup ?? []), ...(mpp?.setup ?? []), ...(contacts?.setup ?? [])],
+        setup: [
+          ...(base?.setup ?? []),
+          ...(mpp?.setup ?? []),
+          ...(contacts?.setup ?? []),
+          ...(jobs?.setup ?? []),
+        ],
         bodies: [...(base?.bodies ?? []), ...(mpp?.bodies ?? []), ...(contacts?.bodies ?? [])].join('; '),
       },
       results,
@@ -212,7 +221,12 @@ async function runSections(
     ),
   );
 
-  const failed = [...failuresOf(results), ...(mpp?.failures ?? []), ...(contacts?.failures ?? [])];
+  const failed = [
+    ...failuresOf(results),
+    ...(mpp?.failures ?? []),
+    ...(contacts?.failures ?? []),
+    ...(jobs?.failures ?? []),
+  ];
   if (paid) {
     for (const [who, latency] of [
       ['stock', paid.latency.stock],

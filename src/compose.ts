@@ -13,6 +13,8 @@ import { resolveEncryptionKey } from './crypto/encryption-key.ts';
 import { createSealer } from './crypto/sealer.ts';
 import { type Env, publicUrlOf } from './env.ts';
 import { createOfflineAi } from './integrations/ai/offline-analyzer.ts';
+import { createDiscovery } from './integrations/discovery/discovery.ts';
+import { createJobs, type JobsOptions } from './jobs/create-jobs.ts';
 import { errorFields, type Logger } from './logger.ts';
 import { operations } from './operations/registry.ts';
 import { sweepExpiredIdempotencyKeys } from './pipeline/idempotency.ts';
@@ -26,6 +28,8 @@ const SWEEP_EVERY_MS = 10 * 60_000;
 export interface ComposeOptions {
   /** The payment rails to register (default: every rail this server knows). */
   rails?: readonly RailModule[];
+  /** The job handlers and settings (default: src/jobs/job-handlers.ts, settings from the environment). */
+  jobs?: JobsOptions;
 }
 
 export async function composeServices(
@@ -62,6 +66,8 @@ export async function composeServices(
       keyCache.disable();
       return async () => {};
     });
+  // Jobs run with the container being built here; they read it when a job runs, not before.
+  const jobs = await createJobs(env, database, () => services, options.jobs);
   let sweeping: Promise<unknown> | undefined;
   const sweep = setInterval(() => {
     sweeping = sweepExpiredIdempotencyKeys(database.db, services.clock()).catch((error: unknown) =>
@@ -78,9 +84,11 @@ export async function composeServices(
     keyCache,
     sealer,
     ai: createOfflineAi(),
+    discovery: await createDiscovery(env),
     clock: () => new Date(),
     systemUserId: system.id,
     railWires: (options.rails ?? RAILS).map((rail) => rail.wire),
+    jobs,
     onClose: [
       async () => {
         clearInterval(sweep);
@@ -104,6 +112,8 @@ export async function composeServices(
     services.payments = gateway;
     services.onClose.unshift(() => gateway.close());
   }
+  // First to stop: a running job may still use any of the above.
+  services.onClose.unshift(() => jobs.stop());
   return services;
 }
 

@@ -77,6 +77,25 @@ const EnvSchema = z.object({
   /** Stripe Business Network profile of this seller (the challenge's networkId). */
   STRIPE_PROFILE_ID: z.string().default('internal'),
   MPP_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).default(30_000),
+
+  // Discovery through Apify (Google Maps, Instagram and X actors); the built-in sample source without it.
+  APIFY_TOKEN: optionalString,
+  /** Where the Apify API lives (a local server in tests), e.g. http://127.0.0.1:12112; Apify's by default. */
+  APIFY_BASE_URL: optionalString.pipe(z.url().optional()),
+
+  // Background jobs: an in-process worker (local), or QStash calling POST /internal/jobs/:id (qstash).
+  JOBS_DRIVER: z.enum(['local', 'qstash']).default('local'),
+  /** Jobs one process runs at once (local driver). */
+  JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** How often the worker looks for due jobs besides the wake-ups NOTIFY brings. */
+  JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
+  /** How long a claimed job is its worker's: past it (a crashed worker), another worker takes it again. */
+  JOBS_LEASE_MS: z.coerce.number().int().min(100).default(300_000),
+  /** QStash API base (its default when unset). */
+  QSTASH_URL: optionalString.pipe(z.url().optional()),
+  QSTASH_TOKEN: optionalString,
+  QSTASH_CURRENT_SIGNING_KEY: optionalString,
+  QSTASH_NEXT_SIGNING_KEY: optionalString,
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -104,6 +123,16 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     throw new EnvError(
       'invalid configuration:\n  X402_ASSET needs X402_ASSET_NAME and X402_ASSET_VERSION (its EIP-712 domain)',
     );
+  }
+  if (env.JOBS_DRIVER === 'qstash') {
+    const missing = (
+      ['QSTASH_TOKEN', 'QSTASH_CURRENT_SIGNING_KEY', 'QSTASH_NEXT_SIGNING_KEY', 'IRIS_PUBLIC_URL'] as const
+    ).filter((name) => !env[name]);
+    if (missing.length > 0) {
+      throw new EnvError(
+        `invalid configuration:\n  JOBS_DRIVER=qstash needs ${missing.join(', ')} (QStash calls IRIS_PUBLIC_URL back)`,
+      );
+    }
   }
   return env;
 }

@@ -11,6 +11,7 @@ import type { Env } from './env.ts';
 import type { ApiError } from './errors/api-error.ts';
 import type { ErrorCode } from './errors/catalogue.ts';
 import type { AiPort } from './integrations/ai/ai-port.ts';
+import type { DiscoveryPort } from './integrations/discovery/discovery-port.ts';
 import type { Logger } from './logger.ts';
 import type { KeyCache } from './pipeline/key-cache.ts';
 import type { OperationRequest, OperationResponse } from './pipeline/operation-io.ts';
@@ -28,6 +29,8 @@ export interface Services {
   sealer: Sealer;
   /** The AI provider (analysis; the deterministic offline analyzer unless another is configured). */
   ai: AiPort;
+  /** Where contacts are discovered (Apify when APIFY_TOKEN is set; the built-in sample source always). */
+  discovery: DiscoveryPort;
   /** Current time; tests may move it. */
   clock: () => Date;
   /** The internal user that owns agent campaigns (created by the first-start bootstrap). */
@@ -36,10 +39,84 @@ export interface Services {
   payments?: PaymentGateway;
   /** Card refunds through Stripe; present with the MPP rail. */
   cardRefunds?: CardRefunds;
+  /** Background jobs: the in-process worker or the QStash publisher (JOBS_DRIVER). */
+  jobs: Jobs;
   /** What every rail this server knows adds to CORS, the documents and MCP, configured or not. */
   railWires: readonly RailWire[];
   /** Stops background work; run before the database closes. */
   onClose: (() => Promise<void>)[];
+}
+
+/** A job as its handler sees it (the row written by `enqueue`, claimed for this attempt). */
+export interface JobRecord {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  /** This attempt's number, from 1. */
+  attempts: number;
+}
+
+/** What a job handler runs with. */
+export interface JobContext {
+  /** The attempt's transaction, which also marks the job done: the handler's writes commit with it, once. */
+  db: Db;
+  services: Services;
+  job: JobRecord;
+  now: Date;
+  /** Aborted when the attempt is given up (lease over, or the server stopping past its drain). */
+  signal: AbortSignal;
+}
+
+/** Runs one kind of job; a throw fails the attempt (retried with backoff, then `failed`). */
+export type JobHandler = (ctx: JobContext) => Promise<void>;
+
+/** Job kind → its handler. */
+export type JobHandlers = Readonly<Record<string, JobHandler>>;
+
+/** How a job's run ended, as the run-one-job function reports it. */
+export type JobRunResult =
+  | { outcome: 'done' }
+  | { outcome: 'retry'; error: string; retryAt: Date }
+  | { outcome: 'failed'; error: string }
+  /** Another worker holds or took the job (its lease ran out): this attempt's effects rolled back. */
+  | { outcome: 'lost' }
+  /** Nothing was run: the job is done, failed, held by another worker under a live lease, or unknown. */
+  | { outcome: 'skipped'; state: 'done' | 'failed' | 'running' | 'missing' };
+
+/** A QStash delivery of a job to `POST /internal/jobs/:id`, as it arrived. */
+export interface JobDelivery {
+  id: string;
+  /** The Upstash-Signature header. */
+  signature: string | undefined;
+  /** The raw request body. */
+  body: string;
+  /** The URL QStash was asked to call (the public URL and the request's path). */
+  url: string;
+}
+
+/** The answer to a QStash delivery. */
+export interface JobDeliveryAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+/** Port: background jobs. */
+export interface Jobs {
+  readonly driver: 'local' | 'qstash';
+  /** Starts the worker (local) or the publisher (qstash); the HTTP server calls it once it listens. */
+  start(): Promise<void>;
+  /** Stops taking work and waits for running jobs up to the drain, then gives the others back. Idempotent. */
+  stop(): Promise<void>;
+  /**
+   * local: claims and runs every due job until none is left; qstash: publishes every due job. Resolves
+   * with how many (tests, the bench).
+   */
+  runDue(): Promise<number>;
+  /** Claims and runs one job now, whatever its kind (an unknown kind fails its attempt). */
+  runJob(id: string): Promise<JobRunResult>;
+  /** qstash: verifies a delivery's signature, then runs its job. */
+  deliver?(delivery: JobDelivery): Promise<JobDeliveryAnswer>;
 }
 
 /** A call of a payable operation by a caller who pays for it (an agent), as the pipeline hands it over. */

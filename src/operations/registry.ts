@@ -31,6 +31,11 @@ import { creditsHistory } from './credits/history.ts';
 import { creditsPurchase } from './credits/purchase.ts';
 import { creditsRefund } from './credits/refund.ts';
 import type { Operation } from './define-operation.ts';
+import { discoveryGetJob } from './discovery/get-job.ts';
+import { discoveryJobsList } from './discovery/jobs.ts';
+import { discoverySearch } from './discovery/search.ts';
+import { discoverySearchCampaign } from './discovery/search-campaign.ts';
+import { discoverySources } from './discovery/sources.ts';
 import { keysCreate } from './keys/create.ts';
 import { keysList } from './keys/list.ts';
 import { keysMe } from './keys/me.ts';
@@ -88,6 +93,11 @@ export const operations: readonly Operation[] = [
   messagesRetry,
   messagesFeedback,
   messagesBulk,
+  discoverySearch,
+  discoverySearchCampaign,
+  discoveryGetJob,
+  discoverySources,
+  discoveryJobsList,
   billingPlans,
   billingCurrent,
   notificationsList,

@@ -7,6 +7,8 @@ import { bootstrap } from '../../src/bootstrap.ts';
 import { composeServices } from '../../src/compose.ts';
 import { type Env, parseEnv } from '../../src/env.ts';
 import type { AiPort } from '../../src/integrations/ai/ai-port.ts';
+import type { DiscoveryPort } from '../../src/integrations/discovery/discovery-port.ts';
+import type { JobsOptions } from '../../src/jobs/create-jobs.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { type RunningServer, startServer } from '../../src/server.ts';
 import type { Services } from '../../src/services.ts';
@@ -33,6 +35,10 @@ export async function startTestServer(
     rails?: readonly RailModule[];
     /** Replaces the composed AI adapter (a failing provider, say). */
     ai?: AiPort;
+    /** Replaces the composed discovery adapter (a local Apify server, a failing provider). */
+    discovery?: DiscoveryPort;
+    /** Job handlers and settings (default: the server's). */
+    jobs?: JobsOptions;
   } = {},
 ): Promise<TestServer> {
   const env: Env = parseEnv({
@@ -47,8 +53,10 @@ export async function startTestServer(
   if (!boot.firstKey?.raw) throw new Error('bootstrap did not create a key');
   const services = await composeServices(env, database, options.logger ?? createLogger(env.LOG_LEVEL), {
     ...(options.rails ? { rails: options.rails } : {}),
+    ...(options.jobs ? { jobs: options.jobs } : {}),
   });
   if (options.ai) services.ai = options.ai;
+  if (options.discovery) services.discovery = options.discovery;
   let offsetMs = 0;
   let pausedAt: number | undefined;
   services.clock = () => new Date((pausedAt ?? Date.now()) + offsetMs);

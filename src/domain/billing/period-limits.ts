@@ -3,19 +3,37 @@
  * plan's limit. The check locks the account's row, so writes that count against one limit are decided
  * one at a time; it runs inside the write's transaction, and the lock is held until it commits.
  */
-import { and, count, eq, gte, isNull, lt } from 'drizzle-orm';
+import { and, count, eq, gte, isNull, lt, ne, type SQL } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
 import { campaigns, users } from '../../../db/schema.ts';
 import { contacts } from '../../../db/schema-contacts.ts';
+import { discoveryJobs } from '../../../db/schema-messages.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
 import type { EventOwner } from '../events/emit.ts';
 import { type Plan, periodOf, planOf } from './plans.ts';
 
-/** Resources whose use in a period is counted from their own rows. */
-export type CountedResource = 'campaigns' | 'contacts';
+/**
+ * Resources whose use in a period is counted from their own rows. A discovery search is a discovery job
+ * that did not fail: a provider's failure does not spend the quota.
+ */
+export type CountedResource = 'campaigns' | 'contacts' | 'discovery_searches';
 
-const OVER_LIMIT: Record<CountedResource, ErrorCode> = { campaigns: 'CAMP_009', contacts: 'CONTACT_009' };
+/** The over-limit code of each resource; discovery answers its own DISCOVERY_008 rather than BILLING_010. */
+const OVER_LIMIT: Record<CountedResource, ErrorCode> = {
+  campaigns: 'CAMP_009',
+  contacts: 'CONTACT_009',
+  discovery_searches: 'DISCOVERY_008',
+};
+
+const COUNTED = {
+  campaigns: { table: campaigns, only: undefined },
+  contacts: { table: contacts, only: undefined },
+  discovery_searches: { table: discoveryJobs, only: ne(discoveryJobs.status, 'failed') },
+} satisfies Record<
+  CountedResource,
+  { table: typeof campaigns | typeof contacts | typeof discoveryJobs; only: SQL | undefined }
+>;
 
 /** The count of `resource` the owner (an account, or one agent identity) created in the period. */
 export function periodCountQuery(
@@ -24,7 +42,7 @@ export function periodCountQuery(
   resource: CountedResource,
   period: { start: Date; end: Date },
 ) {
-  const table = resource === 'campaigns' ? campaigns : contacts;
+  const { table, only } = COUNTED[resource];
   return db
     .select({ n: count() })
     .from(table)
@@ -35,6 +53,7 @@ export function periodCountQuery(
           : and(eq(table.userId, owner.userId), isNull(table.agentIdentityId)),
         gte(table.createdAt, period.start),
         lt(table.createdAt, period.end),
+        only,
       ),
     );
 }
@@ -58,18 +77,20 @@ export interface LimitHold {
   admit(adding: number): void;
 }
 
-/** Locks the account and reads its standing for `resource`; call `admit` with what the write adds. */
+/**
+ * Locks the account and reads its standing for `resource`; call `admit` with what the write adds.
+ * `lock: false` reads without the lock: a look ahead (refusing early what the locked check would refuse
+ * anyway), never the check that decides.
+ */
 export async function holdPeriodLimit(
   tx: Db,
   userId: string,
   resource: CountedResource,
   now: Date,
+  options: { lock?: boolean } = {},
 ): Promise<LimitHold> {
-  const [account] = await tx
-    .select({ plan: users.plan })
-    .from(users)
-    .where(eq(users.id, userId))
-    .for('update');
+  const query = tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId));
+  const [account] = options.lock === false ? await query : await query.for('update');
   const plan = planOf(account?.plan ?? 'free');
   const limit = plan.limits[resource];
   const used = await usedInPeriod(tx, { userId, agentIdentityId: null }, resource, periodOf(now));
@@ -81,7 +102,7 @@ export async function holdPeriodLimit(
       if (adding > 0 && used + adding > limit) {
         throw new ApiError(
           OVER_LIMIT[resource],
-          `the ${plan.id} plan allows ${limit} ${resource} per billing period; ${used} used, ${adding} more asked for`,
+          `the ${plan.id} plan allows ${limit} ${resource.replaceAll('_', ' ')} per billing period; ${used} used, ${adding} more asked for`,
         );
       }
     },

@@ -55,6 +55,26 @@ const MessageDecisionData = z.object({
   reason: z.string().nullable(),
 });
 
+/** A discovery search that found its results (discovery.search, search_campaign, a campaign's job). */
+const DiscoveryCompletedData = z.object({
+  /** The discovery job's id (discovery.get_job). */
+  id: z.uuid(),
+  campaign_id: z.uuid().nullable(),
+  sources: z.array(z.string()),
+  result_count: z.number().int(),
+  /** Contacts created or merged into the campaign by the search (0 without a campaign). */
+  contacts_added: z.number().int(),
+});
+
+/** A discovery search whose sources failed; its job is kept with the error. */
+const DiscoveryFailedData = z.object({
+  id: z.uuid(),
+  campaign_id: z.uuid().nullable(),
+  sources: z.array(z.string()),
+  error_code: z.string(),
+  error_message: z.string(),
+});
+
 /** The `data` of each emitted event, exported for OpenAPI and llms.txt. */
 export const EVENT_DATA = {
   'campaign.created': CampaignEventData,
@@ -65,6 +85,8 @@ export const EVENT_DATA = {
   'contact.deleted': ContactEventData,
   'message.approved': MessageDecisionData,
   'message.rejected': MessageDecisionData,
+  'discovery.completed': DiscoveryCompletedData,
+  'discovery.failed': DiscoveryFailedData,
 } as const satisfies Partial<Record<EventType, z.ZodType>>;
 
 export type EmittedEvent = keyof typeof EVENT_DATA;
