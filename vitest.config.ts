@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The reliability suite is its own run (`npm run test:reliability`, vitest.reliability.config.ts).
+    exclude: [...configDefaults.exclude, 'test/reliability/**'],
     // One PostgreSQL server for the run (embedded, or DATABASE_URL) and a migrated template database.
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
