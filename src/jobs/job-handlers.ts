@@ -5,8 +5,11 @@
  * Kinds missing here are left queued by the local worker (another process may handle them).
  */
 import type { JobHandlers } from '../services.ts';
+import { draftCampaignJob, runCampaignJob } from './handlers/campaign-jobs.ts';
 
 export const JOB_HANDLERS: JobHandlers = {
   /** Does nothing: the bench's jobs, and a way to see the worker run. */
   noop: async () => {},
+  'campaign.run': runCampaignJob,
+  'campaign.draft': draftCampaignJob,
 };

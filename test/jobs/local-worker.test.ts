@@ -233,10 +233,10 @@ describe('the local worker', () => {
     expect(await effectsOf(server.database.db, id)).toEqual([{ job_id: id, attempt: 2, worker: 'next' }]);
   });
 
-  it('keeps `campaign.run` jobs queued: no handler here, so the worker never claims them', async () => {
+  it('keeps jobs of kinds it has no handler for queued (another process may run them)', async () => {
     const [job] = await server.database.db
       .insert(jobs)
-      .values({ kind: 'campaign.run', payload: {}, dedupeKey: 'campaign.run:test' })
+      .values({ kind: 'elsewhere.only', payload: {}, dedupeKey: 'elsewhere.only:test' })
       .returning();
     await server.database.db.execute(sql`select pg_notify('iris_jobs', '')`);
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -61,6 +61,9 @@ export const campaignsSetStatus = defineOperation({
     if (activating) {
       // The campaign's run starts with its first activation, queued with the change.
       await queueCampaignRun(ctx.db, row.id);
+    } else if (from === 'paused' && input.status === 'active') {
+      // Resumed: a new run continues where the paused one stopped.
+      await queueCampaignRun(ctx.db, row.id, ctx.now);
     }
     return { data: toCampaign(row), auditMetadata: { from, to: input.status } };
   },

@@ -1,0 +1,100 @@
+/**
+ * A campaign's run (the `campaign.run` job): while the campaign is active, discover contacts up to its
+ * contact allotment, then queue the drafting of every contact in it (`campaign.draft`, one job per
+ * contact, so drafts are made and retried contact by contact). A paused or completed campaign takes no
+ * new step; resuming queues a new run that continues where it stopped (drafting is idempotent).
+ *
+ * Discovery failing is retried with the job; on the last attempt the run gives up with a notification
+ * (and the failed discovery job visible in discovery.jobs), never a silently stuck campaign. A run that
+ * ends with no contact at all says so the same way.
+ */
+import { eq } from 'drizzle-orm';
+import type { Db } from '../../../db/client.ts';
+import { campaigns } from '../../../db/schema.ts';
+import { campaignContacts } from '../../../db/schema-contacts.ts';
+import { ApiError } from '../../errors/api-error.ts';
+import { DiscoveryFailure } from '../../integrations/discovery/discovery-port.ts';
+import { enqueue } from '../../jobs/enqueue.ts';
+import type { Services } from '../../services.ts';
+import { allotmentOf } from '../campaigns/allotment.ts';
+import { discoverForCampaign } from '../discovery/discover-for-campaign.ts';
+import { notify } from '../notifications/notify.ts';
+
+/** Refusals of the plan's period limits (discovery searches, contacts): final for this period. */
+const QUOTA_CODES = new Set<string>(['DISCOVERY_008', 'BILLING_010', 'CONTACT_009']);
+
+/** Attempts of a run whose discovery fails before the run gives up. */
+export const DISCOVERY_ATTEMPTS = 3;
+
+export type RunOutcome =
+  | { state: 'not_active'; status: string }
+  | { state: 'queued_drafts'; discovered: number; contacts: number }
+  | { state: 'no_contacts'; reason: string };
+
+export interface RunContext {
+  db: Db;
+  services: Pick<Services, 'discovery'>;
+  campaignId: string;
+  now: Date;
+  /** This attempt's number, from 1. */
+  attempt: number;
+  signal?: AbortSignal;
+}
+
+/** Tells the account that owns the campaign (an agent's campaign belongs to the system account). */
+async function giveUp(
+  ctx: RunContext,
+  campaign: typeof campaigns.$inferSelect,
+  reason: string,
+): Promise<RunOutcome> {
+  if (campaign.agentIdentityId === null) {
+    await notify(ctx.db, campaign.userId, 'campaign.failed', { campaign_id: campaign.id, reason }, ctx.now);
+  }
+  return { state: 'no_contacts', reason };
+}
+
+export async function runCampaign(ctx: RunContext): Promise<RunOutcome> {
+  // Locked: a status change waits for the run's step, and the run sees the status it acts on.
+  const [campaign] = await ctx.db
+    .select()
+    .from(campaigns)
+    .where(eq(campaigns.id, ctx.campaignId))
+    .for('update');
+  if (!campaign) return { state: 'not_active', status: 'missing' };
+  if (campaign.status !== 'active') return { state: 'not_active', status: campaign.status };
+
+  const linked = () =>
+    ctx.db
+      .select({ contactId: campaignContacts.contactId })
+      .from(campaignContacts)
+      .where(eq(campaignContacts.campaignId, campaign.id));
+  const before = (await linked()).length;
+  const needed = allotmentOf(campaign).contacts - before;
+  let discovered = 0;
+  if (needed > 0) {
+    try {
+      const found = await discoverForCampaign(ctx.db, ctx.services, campaign, {
+        limit: needed,
+        now: ctx.now,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      discovered = found.added.filter((contact) => contact.result === 'created').length;
+    } catch (error) {
+      if (!(error instanceof DiscoveryFailure) && !(error instanceof ApiError)) throw error;
+      // A spent quota does not come back by retrying; a provider's failure may.
+      const final = error instanceof ApiError && QUOTA_CODES.has(error.code);
+      if (!final && ctx.attempt < DISCOVERY_ATTEMPTS) throw error;
+      if (before === 0) return giveUp(ctx, campaign, `discovery failed: ${error.message}`);
+    }
+  }
+  const contactIds = (await linked()).map((row) => row.contactId);
+  if (contactIds.length === 0) return giveUp(ctx, campaign, 'discovery found no contacts for this campaign');
+  for (const contactId of contactIds) {
+    await enqueue(ctx.db, {
+      kind: 'campaign.draft',
+      payload: { campaign_id: campaign.id, contact_id: contactId },
+      dedupeKey: `campaign.draft:${campaign.id}:${contactId}:${ctx.now.getTime()}`,
+    });
+  }
+  return { state: 'queued_drafts', discovered, contacts: contactIds.length };
+}
