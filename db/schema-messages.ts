@@ -69,6 +69,8 @@ export const messages = pgTable(
     index('messages_campaign_status_idx').on(t.campaignId, t.status),
     index('messages_conversation_created_idx').on(t.conversationId, t.createdAt, t.id),
     index('messages_user_status_created_idx').on(t.userId, t.status, t.createdAt, t.id),
+    // The plan's period count of an account's outbound messages.
+    index('messages_user_outbound_created_idx').on(t.userId, t.createdAt).where(sql`direction = 'outbound'`),
   ],
 );
 

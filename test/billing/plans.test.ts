@@ -53,6 +53,12 @@ describe('billing.plans and billing.current', () => {
           remaining: PLANS.free.limits.campaigns - 1,
         },
         contacts: { used: 1, limit: PLANS.free.limits.contacts, remaining: PLANS.free.limits.contacts - 1 },
+        messages: { used: 0, limit: PLANS.free.limits.messages, remaining: PLANS.free.limits.messages },
+        discovery_searches: {
+          used: 0,
+          limit: PLANS.free.limits.discovery_searches,
+          remaining: PLANS.free.limits.discovery_searches,
+        },
       },
     });
     const start = new Date(current.body.data.period_start);

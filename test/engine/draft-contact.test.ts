@@ -2,10 +2,11 @@
  * The drafting step for one contact: one message per reachable channel and step, pending approval in
  * manual campaigns and queued in auto ones, within the message allotment, never twice.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaigns, users } from '../../db/schema.ts';
 import { contacts } from '../../db/schema-contacts.ts';
+import { notifications } from '../../db/schema-events.ts';
 import { aiGenerations, messages } from '../../db/schema-messages.ts';
 import { draftForContact, reachableChannels } from '../../src/domain/engine/draft-contact.ts';
 import { createOfflineAi } from '../../src/integrations/ai/offline-analyzer.ts';
@@ -115,5 +116,37 @@ describe('draftForContact', () => {
       drafted: 0,
       skipped: 0,
     });
+  });
+
+  it('stops at the plan’s messages for the period and tells the account once (MESSAGE_015)', async () => {
+    const [user] = await database.db
+      .insert(users)
+      .values({ email: `limited-${Date.now()}@test.local`, kind: 'user' })
+      .returning({ id: users.id });
+    const limitedId = user?.id as string;
+    const { campaign, contact } = await campaignAndContact(
+      { userId: limitedId, maxResults: 500, outreachChannels: ['email'], followupDays: [3, 7] },
+      { userId: limitedId },
+    );
+    // The free plan allows 300 messages a period: 299 are made already.
+    await database.db.execute(sql`
+      insert into messages (user_id, campaign_id, contact_id, channel, direction, status, body, created_at)
+      select ${limitedId}::uuid, ${campaign.id}::uuid, ${contact.id}::uuid, 'email', 'outbound', 'sent', 'x', ${now.toISOString()}::timestamptz
+      from generate_series(1, 299)`);
+    expect(await draftForContact(database.db, ai, campaign, contact, now)).toEqual({
+      drafted: 1,
+      skipped: 2,
+    });
+    const [second] = await database.db
+      .insert(contacts)
+      .values({ userId: limitedId, source: 'api', email: `d${++serial}@example.com` })
+      .returning();
+    expect(
+      await draftForContact(database.db, ai, campaign, second as typeof contacts.$inferSelect, now),
+    ).toEqual({ drafted: 0, skipped: 3 });
+    const told = await database.db.select().from(notifications).where(eq(notifications.userId, limitedId));
+    expect(told.map((n) => [n.kind, (n.payload as { code: string }).code])).toEqual([
+      ['limit.reached', 'MESSAGE_015'],
+    ]);
   });
 });

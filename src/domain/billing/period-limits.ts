@@ -7,32 +7,38 @@ import { and, count, eq, gte, isNull, lt, ne, type SQL } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
 import { campaigns, users } from '../../../db/schema.ts';
 import { contacts } from '../../../db/schema-contacts.ts';
-import { discoveryJobs } from '../../../db/schema-messages.ts';
+import { discoveryJobs, messages } from '../../../db/schema-messages.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
 import type { EventOwner } from '../events/emit.ts';
 import { type Plan, periodOf, planOf } from './plans.ts';
 
 /**
- * Resources whose use in a period is counted from their own rows. A discovery search is a discovery job
- * that did not fail: a provider's failure does not spend the quota.
+ * Resources whose use in a period is counted from their own rows. A message is an outbound message made
+ * (drafted or sent by hand); a discovery search is a discovery job that did not fail: a provider's
+ * failure does not spend the quota.
  */
-export type CountedResource = 'campaigns' | 'contacts' | 'discovery_searches';
+export type CountedResource = 'campaigns' | 'contacts' | 'messages' | 'discovery_searches';
 
 /** The over-limit code of each resource; discovery answers its own DISCOVERY_008 rather than BILLING_010. */
 const OVER_LIMIT: Record<CountedResource, ErrorCode> = {
   campaigns: 'CAMP_009',
   contacts: 'CONTACT_009',
+  messages: 'MESSAGE_015',
   discovery_searches: 'DISCOVERY_008',
 };
 
 const COUNTED = {
   campaigns: { table: campaigns, only: undefined },
   contacts: { table: contacts, only: undefined },
+  messages: { table: messages, only: eq(messages.direction, 'outbound') },
   discovery_searches: { table: discoveryJobs, only: ne(discoveryJobs.status, 'failed') },
 } satisfies Record<
   CountedResource,
-  { table: typeof campaigns | typeof contacts | typeof discoveryJobs; only: SQL | undefined }
+  {
+    table: typeof campaigns | typeof contacts | typeof messages | typeof discoveryJobs;
+    only: SQL | undefined;
+  }
 >;
 
 /** The count of `resource` the owner (an account, or one agent identity) created in the period. */

@@ -2,19 +2,24 @@
  * The drafting step of a campaign, for one contact: a first message and one follow-up per
  * `followup_days` entry on every channel the contact can be reached on, within the campaign's message
  * allotment. Manual campaigns leave drafts waiting for approval; auto campaigns approve them as they are
- * made (queued for sending). A message that exists already (the unique step key) is not drafted again,
+ * made (queued for sending). An account's drafts also count against its plan's messages for the
+ * period: past them nothing more is drafted and the account is told once (limit.reached, MESSAGE_015).
+ * A message that exists already (the unique step key) is not drafted again,
  * so running the step twice creates nothing twice.
  */
-import { and, count, eq, ne } from 'drizzle-orm';
+import { and, count, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
 import type { campaigns } from '../../../db/schema.ts';
 import type { contacts } from '../../../db/schema-contacts.ts';
+import { notifications } from '../../../db/schema-events.ts';
 import { aiGenerations, messages } from '../../../db/schema-messages.ts';
 import type { AiPort } from '../../integrations/ai/ai-port.ts';
 import { Draft } from '../../integrations/ai/message-draft.ts';
+import { holdPeriodLimit } from '../billing/period-limits.ts';
 import { allotmentOf } from '../campaigns/allotment.ts';
 import type { Channel } from '../campaigns/channels.ts';
 import { draftBriefFor } from '../messages/draft-brief.ts';
+import { notify } from '../notifications/notify.ts';
 
 type CampaignRow = typeof campaigns.$inferSelect;
 type ContactRow = typeof contacts.$inferSelect;
@@ -28,6 +33,30 @@ export function reachableChannels(campaign: CampaignRow, contact: ContactRow): C
     twitter: contact.xHandle !== null,
   };
   return (campaign.outreachChannels as Channel[]).filter((channel) => reach[channel]);
+}
+
+/** Once per campaign while unread: the plan's messages for the period ran out (MESSAGE_015). */
+async function tellLimitReached(tx: Db, campaign: CampaignRow, limit: number, now: Date): Promise<void> {
+  const [told] = await tx
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(
+      and(
+        eq(notifications.userId, campaign.userId),
+        eq(notifications.kind, 'limit.reached'),
+        isNull(notifications.readAt),
+        sql`${notifications.payload}->>'campaign_id' = ${campaign.id}`,
+      ),
+    )
+    .limit(1);
+  if (told) return;
+  await notify(
+    tx,
+    campaign.userId,
+    'limit.reached',
+    { campaign_id: campaign.id, code: 'MESSAGE_015', resource: 'messages', limit },
+    now,
+  );
 }
 
 export interface DraftOutcome {
@@ -71,7 +100,14 @@ export async function draftForContact(
         ne(messages.status, 'rejected'),
       ),
     );
-  const room = Math.max(0, allotmentOf(campaign).messages - (used?.n ?? 0));
+  let room = Math.max(0, allotmentOf(campaign).messages - (used?.n ?? 0));
+  // An account's drafts count against its plan's messages for the period (agents buy an allotment).
+  if (campaign.agentIdentityId === null && room > 0) {
+    const hold = await holdPeriodLimit(tx, campaign.userId, 'messages', now);
+    const planRoom = Math.max(0, hold.limit - hold.used);
+    if (planRoom < Math.min(room, missing.length)) await tellLimitReached(tx, campaign, hold.limit, now);
+    room = Math.min(room, planRoom);
+  }
   const batch = missing.slice(0, room);
   const auto = campaign.approvalMode === 'auto';
   let drafted = 0;

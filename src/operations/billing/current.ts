@@ -24,8 +24,10 @@ export const billingCurrent = defineOperation({
     period_start: Timestamp,
     period_end: Timestamp,
     usage: z
-      .object({ campaigns: Use, contacts: Use })
-      .describe('what the account created in the period (deleted records included)'),
+      .object({ campaigns: Use, contacts: Use, messages: Use, discovery_searches: Use })
+      .describe(
+        'what the account made in the period: campaigns and contacts (deleted ones included), outbound messages, discovery searches that did not fail',
+      ),
   }),
   handler: async (ctx) => {
     // Agents have no plan: each paid campaign carries its own allotment (see campaigns.usage).
@@ -34,10 +36,12 @@ export const billingCurrent = defineOperation({
     }
     const owner = { userId: userIdOf(ctx.principal), agentIdentityId: null };
     const period = periodOf(ctx.now);
-    const [[account], campaignsUsed, contactsUsed] = await Promise.all([
+    const [[account], campaignsUsed, contactsUsed, messagesUsed, searchesUsed] = await Promise.all([
       ctx.db.select({ plan: users.plan }).from(users).where(eq(users.id, owner.userId)),
       usedInPeriod(ctx.db, owner, 'campaigns', period),
       usedInPeriod(ctx.db, owner, 'contacts', period),
+      usedInPeriod(ctx.db, owner, 'messages', period),
+      usedInPeriod(ctx.db, owner, 'discovery_searches', period),
     ]);
     const plan = planOf(account?.plan ?? 'free');
     const use = (used: number, limit: number) => ({ used, limit, remaining: Math.max(0, limit - used) });
@@ -49,6 +53,8 @@ export const billingCurrent = defineOperation({
         usage: {
           campaigns: use(campaignsUsed, plan.limits.campaigns),
           contacts: use(contactsUsed, plan.limits.contacts),
+          messages: use(messagesUsed, plan.limits.messages),
+          discovery_searches: use(searchesUsed, plan.limits.discovery_searches),
         },
       },
     };
