@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServices } from './compose.ts';
 import { createApp } from './http/app.ts';
+import { answerClientError } from './http/client-error.ts';
 import { internalJobsRoute } from './http/internal-jobs.ts';
 import type { Services } from './services.ts';
 
@@ -26,6 +27,7 @@ export async function startServer(services: Services, port: number, host: string
         }
       : app,
   );
+  server.on('clientError', answerClientError);
   server.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -3,6 +3,7 @@
  * refused (never silently replaced), nesting deeper than iris takes is refused before anything walks it
  * (no stack overflow, no internal error), and an MCP `tools/call` without proper params is -32602.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../src/http/middleware/json-body.ts';
 import { expectErrorEnvelope, jsonOf } from '../helpers/api.ts';
@@ -130,5 +131,39 @@ describe('tools/call without proper params', () => {
       JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'keys_me' } }),
     );
     expect((await jsonOf(ok)).result.structuredContent.data.id).toBeDefined();
+  });
+});
+
+describe('requests the HTTP parser refuses', () => {
+  /** Sends raw bytes and resolves with everything the server answers before closing. */
+  function raw(text: string): Promise<string> {
+    const { port } = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
+      let answer = '';
+      socket.on('data', (chunk) => {
+        answer += chunk.toString('utf8');
+      });
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+  }
+
+  const envelopeOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+
+  it('answers headers over 16 KB with 431 and the error envelope', async () => {
+    const response = await fetch(`${server.url}/keys/me`, {
+      headers: { authorization: `Bearer ${server.adminKey}`, 'x-padding': 'a'.repeat(20_000) },
+    });
+    expect(response.status).toBe(431);
+    const body = (await response.json()) as { error: { requestId: string } };
+    expect(body).toMatchObject({ success: false, error: { code: 'SERVER_002' } });
+    expect(body.error.requestId).toBe(response.headers.get('x-request-id'));
+  });
+
+  it('answers a malformed request line with 400 and the error envelope', async () => {
+    const answer = await raw('GARBAGE\r\n\r\n');
+    expect(answer.startsWith('HTTP/1.1 400 ')).toBe(true);
+    expect(envelopeOf(answer)).toMatchObject({ success: false, error: { code: 'SERVER_002' } });
   });
 });
