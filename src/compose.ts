@@ -12,7 +12,7 @@ import { RAILS } from '../payments/rails.ts';
 import { resolveEncryptionKey } from './crypto/encryption-key.ts';
 import { createSealer } from './crypto/sealer.ts';
 import { type Env, publicUrlOf } from './env.ts';
-import { createOfflineAi } from './integrations/ai/offline-analyzer.ts';
+import { createAi } from './integrations/ai/create-ai.ts';
 import { createDiscovery } from './integrations/discovery/discovery.ts';
 import { createJobs, type JobsOptions } from './jobs/create-jobs.ts';
 import { errorFields, type Logger } from './logger.ts';
@@ -83,7 +83,7 @@ export async function composeServices(
     rateLimits,
     keyCache,
     sealer,
-    ai: createOfflineAi(),
+    ai: await createAi(env),
     discovery: await createDiscovery(env),
     clock: () => new Date(),
     systemUserId: system.id,

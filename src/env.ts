@@ -83,6 +83,13 @@ const EnvSchema = z.object({
   /** Where the Apify API lives (a local server in tests), e.g. http://127.0.0.1:12112; Apify's by default. */
   APIFY_BASE_URL: optionalString.pipe(z.url().optional()),
 
+  // AI through Anthropic (analysis, drafting, generation); the built-in offline AI without it.
+  ANTHROPIC_API_KEY: optionalString,
+  /** Where the Anthropic API lives (a local server in tests), e.g. http://127.0.0.1:12113; Anthropic's by default. */
+  ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** The Claude model to use (default claude-sonnet-5-5). */
+  ANTHROPIC_MODEL: optionalString,
+
   // Background jobs: an in-process worker (local), or QStash calling POST /internal/jobs/:id (qstash).
   JOBS_DRIVER: z.enum(['local', 'qstash']).default('local'),
   /** Jobs one process runs at once (local driver). */

@@ -2,6 +2,10 @@
  * Every operation iris offers, in one explicit list. REST routes, OpenAPI, MCP tools, CLI commands and
  * llms.txt are all generated from this array.
  */
+import { aiAnalyze } from './ai/analyze.ts';
+import { aiGenerate } from './ai/generate.ts';
+import { aiGenerateCampaign } from './ai/generate-campaign.ts';
+import { aiUsage } from './ai/usage.ts';
 import { auditList } from './audit/list.ts';
 import { billingCurrent } from './billing/current.ts';
 import { billingPlans } from './billing/plans.ts';
@@ -93,6 +97,10 @@ export const operations: readonly Operation[] = [
   messagesRetry,
   messagesFeedback,
   messagesBulk,
+  aiGenerate,
+  aiGenerateCampaign,
+  aiAnalyze,
+  aiUsage,
   discoverySearch,
   discoverySearchCampaign,
   discoveryGetJob,

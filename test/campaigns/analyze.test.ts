@@ -8,6 +8,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, campaigns } from '../../db/schema.ts';
+import { aiGenerations } from '../../db/schema-messages.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
 import { issueAgentKey, upsertIdentity } from '../../src/domain/agents/identities.ts';
 import { AiFailure, type AiPort } from '../../src/integrations/ai/ai-port.ts';
@@ -96,6 +97,11 @@ describe('campaigns.analyze', () => {
     const audits = await auditOf(server, campaign.id);
     expect(audits).toHaveLength(1);
     expect(audits[0]?.metadata).toEqual({ model: OFFLINE_MODEL });
+    const generations = await server.services.db
+      .select()
+      .from(aiGenerations)
+      .where(eq(aiGenerations.campaignId, campaign.id));
+    expect(generations.map((g) => [g.kind, g.model])).toEqual([['campaign_analysis', OFFLINE_MODEL]]);
   });
 
   it('answers the same analysis for the same campaign and another once the campaign changes', async () => {

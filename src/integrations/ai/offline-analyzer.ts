@@ -8,6 +8,8 @@ import type { Channel } from '../../domain/campaigns/channels.ts';
 import type { AiPort } from './ai-port.ts';
 import type { CampaignAnalysis, CampaignBrief, TargetProfileBrief } from './campaign-analysis.ts';
 import { draftOffline, reviseOffline } from './offline-drafter.ts';
+import { generateCampaignOffline, generateMessageOffline } from './offline-generator.ts';
+import { analyzeReplyOffline } from './offline-reply-analyzer.ts';
 
 export const OFFLINE_MODEL = 'iris-offline-analyzer-1';
 
@@ -393,5 +395,8 @@ export function createOfflineAi(): AiPort {
     analyzeCampaign: async (brief) => analyzeOffline(brief),
     draftMessage: async (brief) => draftOffline(brief),
     reviseMessage: async (brief) => reviseOffline(brief),
+    generateMessage: async (brief) => generateMessageOffline(brief),
+    generateCampaign: async (brief) => generateCampaignOffline(brief),
+    analyzeReply: async (text, context) => analyzeReplyOffline(text, context),
   };
 }

@@ -1,6 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { campaigns, targetProfiles } from '../../../db/schema.ts';
+import { recordGeneration } from '../../domain/ai/generations.ts';
 import type { Channel } from '../../domain/campaigns/channels.ts';
 import { CampaignIdInput, ownedCampaign } from '../../domain/campaigns/owned-campaigns.ts';
 import { Timestamp } from '../../domain/timestamps.ts';
@@ -71,6 +72,11 @@ export const campaignsAnalyze = defineOperation({
       .where(ownedCampaign(ctx.principal, campaign.id))
       .returning({ id: campaigns.id });
     if (!row) throw new ApiError('CAMP_001');
+    await recordGeneration(
+      ctx.db,
+      { userId: campaign.userId, agentIdentityId: campaign.agentIdentityId },
+      { type: 'campaign_analysis', model: analysis.model, campaignId: campaign.id, at: ctx.now },
+    );
     return {
       data: { campaign_id: row.id, analysis, analyzed_at: ctx.now.toISOString() },
       resourceId: row.id,
