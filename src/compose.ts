@@ -13,6 +13,7 @@ import { resolveEncryptionKey } from './crypto/encryption-key.ts';
 import { createSealer } from './crypto/sealer.ts';
 import { type Env, publicUrlOf } from './env.ts';
 import { createAi } from './integrations/ai/create-ai.ts';
+import { createChannels } from './integrations/channels/create-channels.ts';
 import { createDiscovery } from './integrations/discovery/discovery.ts';
 import { createJobs, type JobsOptions } from './jobs/create-jobs.ts';
 import { errorFields, type Logger } from './logger.ts';
@@ -85,6 +86,7 @@ export async function composeServices(
     sealer,
     ai: await createAi(env),
     discovery: await createDiscovery(env),
+    channels: await createChannels(env),
     clock: () => new Date(),
     systemUserId: system.id,
     railWires: (options.rails ?? RAILS).map((rail) => rail.wire),
@@ -112,6 +114,7 @@ export async function composeServices(
     services.payments = gateway;
     services.onClose.unshift(() => gateway.close());
   }
+  services.onClose.push(() => services.channels.close());
   // First to stop: a running job may still use any of the above.
   services.onClose.unshift(() => jobs.stop());
   return services;

@@ -90,6 +90,16 @@ const EnvSchema = z.object({
   /** The Claude model to use (default claude-sonnet-5-5). */
   ANTHROPIC_MODEL: optionalString,
 
+  // Email over SMTP (smtp:// or smtps://user:pass@host:port); the local outbox without it.
+  SMTP_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .optional(),
+  ),
+  /** The sender of emails (`Name <address>` or an address); its domain names our Message-IDs. */
+  EMAIL_FROM: z.string().default('iris <outreach@iris.local>'),
+
   // Background jobs: an in-process worker (local), or QStash calling POST /internal/jobs/:id (qstash).
   JOBS_DRIVER: z.enum(['local', 'qstash']).default('local'),
   /** Jobs one process runs at once (local driver). */

@@ -11,6 +11,7 @@ import type { Env } from './env.ts';
 import type { ApiError } from './errors/api-error.ts';
 import type { ErrorCode } from './errors/catalogue.ts';
 import type { AiPort } from './integrations/ai/ai-port.ts';
+import type { Channels } from './integrations/channels/channel-port.ts';
 import type { DiscoveryPort } from './integrations/discovery/discovery-port.ts';
 import type { Logger } from './logger.ts';
 import type { KeyCache } from './pipeline/key-cache.ts';
@@ -31,6 +32,8 @@ export interface Services {
   ai: AiPort;
   /** Where contacts are discovered (Apify when APIFY_TOKEN is set; the built-in sample source always). */
   discovery: DiscoveryPort;
+  /** How messages leave: email over SMTP when SMTP_URL is set, the local outbox otherwise. */
+  channels: Channels;
   /** Current time; tests may move it. */
   clock: () => Date;
   /** The internal user that owns agent campaigns (created by the first-start bootstrap). */

@@ -6,10 +6,12 @@
  */
 import type { JobHandlers } from '../services.ts';
 import { draftCampaignJob, runCampaignJob } from './handlers/campaign-jobs.ts';
+import { sendMessageJob } from './handlers/send-message.ts';
 
 export const JOB_HANDLERS: JobHandlers = {
   /** Does nothing: the bench's jobs, and a way to see the worker run. */
   noop: async () => {},
   'campaign.run': runCampaignJob,
   'campaign.draft': draftCampaignJob,
+  'message.send': sendMessageJob,
 };

@@ -20,6 +20,7 @@ import { allotmentOf } from '../campaigns/allotment.ts';
 import type { Channel } from '../campaigns/channels.ts';
 import { draftBriefFor } from '../messages/draft-brief.ts';
 import { notify } from '../notifications/notify.ts';
+import { queueSends } from '../sending/queue-send.ts';
 
 type CampaignRow = typeof campaigns.$inferSelect;
 type ContactRow = typeof contacts.$inferSelect;
@@ -131,9 +132,11 @@ export async function draftForContact(
         updatedAt: now,
       })
       .onConflictDoNothing()
-      .returning({ id: messages.id });
+      .returning();
     if (inserted.length === 0) continue;
     drafted += 1;
+    // Auto-approved: queued, so its send is enqueued with it.
+    if (auto) await queueSends(tx, inserted, now);
     await tx.insert(aiGenerations).values({
       userId: campaign.userId,
       agentIdentityId: campaign.agentIdentityId,

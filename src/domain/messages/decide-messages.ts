@@ -8,6 +8,7 @@ import type { Db } from '../../../db/client.ts';
 import { messages } from '../../../db/schema-messages.ts';
 import { emitAll, eventOwnerOf } from '../events/emit.ts';
 import type { Principal } from '../principal.ts';
+import { queueSends } from '../sending/queue-send.ts';
 import { ownedMessages } from './owned-messages.ts';
 
 const Uuid = z.uuid();
@@ -46,6 +47,8 @@ export async function decideMessages(
             ),
           )
           .returning();
+  // Approved messages are queued: their sends are enqueued with them.
+  if (decision.action === 'approve') await queueSends(tx, decided, now);
   const done = new Set(decided.map((row) => row.id));
   const rest = valid.filter((id) => !done.has(id));
   const others =

@@ -4,6 +4,7 @@ import { messages } from '../../../db/schema-messages.ts';
 import { Message } from '../../domain/messages/message-view.ts';
 import { messageView } from '../../domain/messages/one-message.ts';
 import { MessageIdInput, ownedMessage } from '../../domain/messages/owned-messages.ts';
+import { queueSends } from '../../domain/sending/queue-send.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
 
@@ -22,7 +23,9 @@ export const messagesRetry = defineOperation({
       .update(messages)
       .set({ status: 'queued', errorCode: null, errorMessage: null, updatedAt: ctx.now })
       .where(and(ownedMessage(ctx.principal, input.id), eq(messages.status, 'failed')))
-      .returning({ id: messages.id });
+      .returning();
+    // A retry is a new cause: its own send job (the failed one's key is spent).
+    if (retried) await queueSends(ctx.db, [retried], ctx.now, `retry-${ctx.now.getTime()}`);
     const message = await messageView(ctx.db, ctx.principal, input.id);
     if (!retried) {
       throw new ApiError(

@@ -1,0 +1,295 @@
+/**
+ * Sends one queued message (the `message.send` job), in the job attempt's transaction:
+ *
+ * 1. The message row is locked (FOR UPDATE) and only a `queued` outbound message goes: a second job for
+ *    the same message waits for the first to commit, then finds it `sent` and does nothing.
+ * 2. The contact is locked for share, so an unsubscribe committing meanwhile waits for this send and is
+ *    seen by every later one. An unsubscribed or deleted contact gets nothing (the message is
+ *    `rejected`, with the reason); a follow-up is cancelled the same way when the contact replied, or
+ *    when an earlier step of the thread bounced, failed or was never sent.
+ * 3. `{{variables}}` are rendered against the contact; a missing one fails the message (MESSAGE_001,
+ *    naming them), never an empty string.
+ * 4. The conversation (contact, campaign, channel) is found or created.
+ * 5. The channel sends. Success: `sent`, sent_at, external_id and the rendered text, in the transaction that marks the job
+ *    done; a first message then schedules its follow-ups. A permanent failure: `bounced` (email) or
+ *    `failed`, MESSAGE_001 and the channel's error. A transient one throws (the job retries with
+ *    backoff) until the last attempt, which marks the message `failed`.
+ *
+ * Never twice, and the window left: the Message-ID is derived from the message id (`<id@domain>`), so
+ * every attempt of one message carries the same one. The remaining window is a crash (or a lost
+ * lease) after the SMTP server accepted the mail and before this transaction commits: the message is
+ * still `queued`, the job runs again and the mail is handed over a second time — with the same
+ * Message-ID, which receiving servers and clients use to drop the duplicate, but that is not a
+ * guarantee. Closing it needs a send claim committed before the SMTP call (a row outside this
+ * transaction) and an "unknown outcome" state for a claim found without its result; not built yet.
+ */
+import { and, eq, exists, gt, inArray, isNotNull, lt, or } from 'drizzle-orm';
+import type { Db } from '../../../db/client.ts';
+import { contacts, conversations } from '../../../db/schema-contacts.ts';
+import { messages } from '../../../db/schema-messages.ts';
+import { publicUrlOf } from '../../env.ts';
+import { ChannelFailure, type ChannelName, type Channels } from '../../integrations/channels/channel-port.ts';
+import type { Services } from '../../services.ts';
+import { renderVariables, type VariableSource } from '../messages/variables.ts';
+import { SEND_MAX_ATTEMPTS, scheduleFollowUps } from './queue-send.ts';
+
+type MessageRow = typeof messages.$inferSelect;
+type ContactRow = typeof contacts.$inferSelect;
+
+export type SendOutcome =
+  | { outcome: 'sent'; externalId: string; delivered: boolean }
+  | { outcome: 'skipped'; status: string }
+  | { outcome: 'cancelled'; reason: string }
+  | { outcome: 'failed' | 'bounced'; error: string };
+
+export interface SendOptions {
+  now: Date;
+  /** This job attempt's number, from 1: the last one marks a transient failure final. */
+  attempt: number;
+}
+
+/** Our Message-ID of a message: the same for every attempt to send it. */
+export function messageIdOf(messageId: string, channels: Pick<Channels, 'messageIdDomain'>): string {
+  return `<${messageId}@${channels.messageIdDomain}>`;
+}
+
+function variableSource(contact: ContactRow): VariableSource {
+  return {
+    fields: {
+      first_name: contact.firstName,
+      last_name: contact.lastName,
+      company: contact.company,
+      title: contact.title,
+      location: contact.location,
+      email: contact.email,
+      website: contact.website,
+      instagram_handle: contact.instagramHandle,
+      x_handle: contact.xHandle,
+    },
+    attributes: contact.attributes,
+  };
+}
+
+function addressOf(channel: string, contact: ContactRow): string | null {
+  if (channel === 'email') return contact.email;
+  if (channel === 'instagram') return contact.instagramHandle;
+  if (channel === 'twitter') return contact.xHandle;
+  return null;
+}
+
+function isChannel(channel: string): channel is ChannelName {
+  return channel === 'email' || channel === 'instagram' || channel === 'twitter';
+}
+
+/** Why a follow-up must not go, or undefined when it may. */
+async function followUpBlocked(tx: Db, message: MessageRow): Promise<string | undefined> {
+  if (message.campaignId === null || message.step === null || message.step === 0) return undefined;
+  const campaignId = message.campaignId;
+  const [replied] = await tx
+    .select({ id: messages.id })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.contactId, message.contactId),
+        eq(messages.direction, 'inbound'),
+        or(
+          eq(messages.campaignId, campaignId),
+          exists(
+            tx
+              .select({ id: conversations.id })
+              .from(conversations)
+              .where(
+                and(eq(conversations.id, messages.conversationId), eq(conversations.campaignId, campaignId)),
+              ),
+          ),
+        ),
+      ),
+    )
+    .limit(1);
+  if (replied) return 'cancelled: contact replied';
+  const earlier = await tx
+    .select({ status: messages.status })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.campaignId, campaignId),
+        eq(messages.contactId, message.contactId),
+        eq(messages.channel, message.channel),
+        eq(messages.direction, 'outbound'),
+        lt(messages.step, message.step),
+      ),
+    );
+  if (earlier.some((m) => m.status === 'bounced')) return 'cancelled: an earlier message bounced';
+  if (earlier.some((m) => m.status === 'failed')) return 'cancelled: an earlier message failed';
+  if (!earlier.some((m) => m.status === 'sent' || m.status === 'delivered'))
+    return 'cancelled: the first message was not sent';
+  return undefined;
+}
+
+/** The thread's first message (a follow-up answers it), when it was sent. */
+async function firstOfThread(tx: Db, message: MessageRow): Promise<MessageRow | undefined> {
+  if (message.campaignId === null || message.step === null || message.step === 0) return undefined;
+  const [first] = await tx
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.campaignId, message.campaignId),
+        eq(messages.contactId, message.contactId),
+        eq(messages.channel, message.channel),
+        eq(messages.direction, 'outbound'),
+        eq(messages.step, 0),
+        isNotNull(messages.sentAt),
+      ),
+    );
+  return first;
+}
+
+async function conversationFor(tx: Db, message: MessageRow, now: Date): Promise<string> {
+  if (message.conversationId !== null) return message.conversationId;
+  const [found] = await tx
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(
+      and(
+        eq(conversations.contactId, message.contactId),
+        eq(conversations.channel, message.channel),
+        message.campaignId === null
+          ? eq(conversations.userId, message.userId)
+          : eq(conversations.campaignId, message.campaignId),
+      ),
+    )
+    .orderBy(conversations.createdAt)
+    .limit(1);
+  if (found) return found.id;
+  const [created] = await tx
+    .insert(conversations)
+    .values({
+      userId: message.userId,
+      agentIdentityId: message.agentIdentityId,
+      contactId: message.contactId,
+      campaignId: message.campaignId,
+      channel: message.channel,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning({ id: conversations.id });
+  if (!created) throw new Error('conversation insert returned nothing');
+  return created.id;
+}
+
+async function settle(tx: Db, id: string, changes: Partial<typeof messages.$inferInsert>) {
+  await tx.update(messages).set(changes).where(eq(messages.id, id));
+}
+
+/** Cancels queued follow-ups of a thread whose message bounced or failed (they would not go anyway). */
+async function cancelFollowUps(tx: Db, message: MessageRow, reason: string, now: Date) {
+  if (message.campaignId === null || message.step === null) return;
+  await tx
+    .update(messages)
+    .set({ status: 'rejected', rejectedAt: now, rejectionReason: reason, updatedAt: now })
+    .where(
+      and(
+        eq(messages.campaignId, message.campaignId),
+        eq(messages.contactId, message.contactId),
+        eq(messages.channel, message.channel),
+        eq(messages.direction, 'outbound'),
+        gt(messages.step, message.step),
+        inArray(messages.status, ['queued', 'pending_approval', 'approved']),
+      ),
+    );
+}
+
+export async function sendMessage(
+  tx: Db,
+  services: Pick<Services, 'channels' | 'env'>,
+  messageId: string,
+  options: SendOptions,
+): Promise<SendOutcome> {
+  const { now } = options;
+  const [message] = await tx.select().from(messages).where(eq(messages.id, messageId)).for('update');
+  if (!message) return { outcome: 'skipped', status: 'missing' };
+  if (message.direction !== 'outbound' || message.status !== 'queued') {
+    return { outcome: 'skipped', status: message.status };
+  }
+  const [contact] = await tx.select().from(contacts).where(eq(contacts.id, message.contactId)).for('share');
+  const cancel = async (reason: string): Promise<SendOutcome> => {
+    await settle(tx, message.id, {
+      status: 'rejected',
+      rejectedAt: now,
+      rejectionReason: reason,
+      updatedAt: now,
+    });
+    return { outcome: 'cancelled', reason };
+  };
+  const fail = async (error: string, status: 'failed' | 'bounced' = 'failed'): Promise<SendOutcome> => {
+    await settle(tx, message.id, { status, errorCode: 'MESSAGE_001', errorMessage: error, updatedAt: now });
+    await cancelFollowUps(tx, message, `cancelled: an earlier message ${status}`, now);
+    return { outcome: status, error };
+  };
+  if (!contact || contact.deletedAt !== null) return cancel('cancelled: contact deleted');
+  if (contact.unsubscribedAt !== null) return cancel('cancelled: contact unsubscribed');
+  const blocked = await followUpBlocked(tx, message);
+  if (blocked) return cancel(blocked);
+  if (!isChannel(message.channel)) return fail(`unknown channel ${message.channel}`);
+  const to = addressOf(message.channel, contact);
+  if (to === null) return fail(`the contact has no ${message.channel} address`);
+  const source = variableSource(contact);
+  const body = renderVariables(message.body, source);
+  const subject = message.subject === null ? null : renderVariables(message.subject, source);
+  const missing = [
+    ...new Set([...(subject && !subject.ok ? subject.missing : []), ...(body.ok ? [] : body.missing)]),
+  ];
+  if (!body.ok || (subject && !subject.ok)) {
+    return fail(`missing variables: ${missing.join(', ')}`);
+  }
+  const conversationId = await conversationFor(tx, message, now);
+  const first = await firstOfThread(tx, message);
+  const firstId = first ? messageIdOf(first.id, services.channels) : undefined;
+  const ownId = messageIdOf(message.id, services.channels);
+  let result: { externalId: string; delivered: boolean };
+  try {
+    result = await services.channels.of(message.channel).send({
+      channel: message.channel,
+      to,
+      subject: subject?.ok ? subject.text : null,
+      text: body.text,
+      messageId: ownId,
+      ...(firstId ? { inReplyTo: firstId, references: [firstId] } : {}),
+      unsubscribeUrl: `${publicUrlOf(services.env)}/unsubscribe/${message.id}`,
+    });
+  } catch (error) {
+    if (!(error instanceof ChannelFailure)) throw error;
+    if (error.reason === 'permanent') {
+      return fail(error.message, message.channel === 'email' ? 'bounced' : 'failed');
+    }
+    if (options.attempt >= SEND_MAX_ATTEMPTS) {
+      return fail(`gave up after ${options.attempt} attempts: ${error.message}`);
+    }
+    throw error;
+  }
+  await settle(tx, message.id, {
+    status: 'sent',
+    sentAt: now,
+    // The row keeps what went out (the outbox's only record of it), variables resolved.
+    subject: subject?.ok ? subject.text : null,
+    body: body.text,
+    externalId: result.externalId,
+    conversationId,
+    errorCode: null,
+    errorMessage: null,
+    updatedAt: now,
+  });
+  await tx
+    .update(conversations)
+    .set({ lastMessageAt: now, updatedAt: now })
+    .where(eq(conversations.id, conversationId));
+  if (message.step === 0 && message.campaignId !== null) {
+    await scheduleFollowUps(
+      tx,
+      { campaignId: message.campaignId, contactId: message.contactId, channel: message.channel },
+      now,
+    );
+  }
+  return { outcome: 'sent', externalId: result.externalId, delivered: result.delivered };
+}
