@@ -8,13 +8,21 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaigns } from '../../db/schema.ts';
 import { contacts, conversations } from '../../db/schema-contacts.ts';
+import { events } from '../../db/schema-events.ts';
 import { jobs } from '../../db/schema-jobs.ts';
 import { messages } from '../../db/schema-messages.ts';
+import { EVENT_DATA } from '../../src/domain/events/event-types.ts';
 import { enqueueSend } from '../../src/domain/sending/queue-send.ts';
 import { sendMessage } from '../../src/domain/sending/send-message.ts';
 import { api } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { type SmtpSink, startSmtpSink } from './smtp-sink.ts';
+
+/** The events of `type` written about message `id`. */
+async function eventsOf(id: string, type: string) {
+  const rows = await server.services.db.select().from(events).where(eq(events.type, type));
+  return rows.filter((row) => (row.data as { id?: string }).id === id);
+}
 
 const DAY = 24 * 60 * 60_000;
 const JOBS = { settings: { pollIntervalMs: 50, backoffBaseMs: 1, backoffMaxMs: 5 } };
@@ -213,6 +221,9 @@ describe('message.send over SMTP', () => {
     expect(bounced.errorMessage).toContain('550');
     expect((await messageRow(server, t.followUp.id)).status).toBe('rejected');
     expect(sink.mailsTo(t.contact.email as string)).toHaveLength(0);
+    const written = await eventsOf(t.first.id, 'message.bounced');
+    expect(EVENT_DATA['message.bounced'].parse(written[0]?.data).error).toContain('550');
+    expect(await eventsOf(t.first.id, 'message.sent')).toEqual([]);
   });
 
   it('retries an SMTP 451 and then sends once', async () => {

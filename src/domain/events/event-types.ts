@@ -75,6 +75,29 @@ const DiscoveryFailedData = z.object({
   error_message: z.string(),
 });
 
+const MessageSentData = z.object({
+  id: z.uuid(),
+  campaign_id: z.uuid().nullable(),
+  contact_id: z.uuid(),
+  conversation_id: z.uuid(),
+  channel: z.string(),
+  step: z.number().int().nullable(),
+  /** The channel's id for it (the email Message-ID); `outbox:…` when recorded to the local outbox. */
+  external_id: z.string(),
+  /** False when it went to the local outbox, not to a real channel. */
+  delivered: z.boolean(),
+});
+
+const MessageBouncedData = z.object({
+  id: z.uuid(),
+  campaign_id: z.uuid().nullable(),
+  contact_id: z.uuid(),
+  channel: z.string(),
+  step: z.number().int().nullable(),
+  /** What the receiving server answered. */
+  error: z.string(),
+});
+
 /** The `data` of each emitted event, exported for OpenAPI and llms.txt. */
 export const EVENT_DATA = {
   'campaign.created': CampaignEventData,
@@ -85,6 +108,8 @@ export const EVENT_DATA = {
   'contact.deleted': ContactEventData,
   'message.approved': MessageDecisionData,
   'message.rejected': MessageDecisionData,
+  'message.sent': MessageSentData,
+  'message.bounced': MessageBouncedData,
   'discovery.completed': DiscoveryCompletedData,
   'discovery.failed': DiscoveryFailedData,
 } as const satisfies Partial<Record<EventType, z.ZodType>>;

@@ -30,6 +30,7 @@ import { messages } from '../../../db/schema-messages.ts';
 import { publicUrlOf } from '../../env.ts';
 import { ChannelFailure, type ChannelName, type Channels } from '../../integrations/channels/channel-port.ts';
 import type { Services } from '../../services.ts';
+import { type EventOwner, emit } from '../events/emit.ts';
 import { renderVariables, type VariableSource } from '../messages/variables.ts';
 import { SEND_MAX_ATTEMPTS, scheduleFollowUps } from './queue-send.ts';
 
@@ -225,6 +226,9 @@ export async function sendMessage(
   const fail = async (error: string, status: 'failed' | 'bounced' = 'failed'): Promise<SendOutcome> => {
     await settle(tx, message.id, { status, errorCode: 'MESSAGE_001', errorMessage: error, updatedAt: now });
     await cancelFollowUps(tx, message, `cancelled: an earlier message ${status}`, now);
+    if (status === 'bounced') {
+      await emit(tx, ownerOf(message), 'message.bounced', { ...eventBase(message), error }, now);
+    }
     return { outcome: status, error };
   };
   if (!contact || contact.deletedAt !== null) return cancel('cancelled: contact deleted');
@@ -284,6 +288,18 @@ export async function sendMessage(
     .update(conversations)
     .set({ lastMessageAt: now, updatedAt: now })
     .where(eq(conversations.id, conversationId));
+  await emit(
+    tx,
+    ownerOf(message),
+    'message.sent',
+    {
+      ...eventBase(message),
+      conversation_id: conversationId,
+      external_id: result.externalId,
+      delivered: result.delivered,
+    },
+    now,
+  );
   if (message.step === 0 && message.campaignId !== null) {
     await scheduleFollowUps(
       tx,
@@ -292,4 +308,19 @@ export async function sendMessage(
     );
   }
   return { outcome: 'sent', externalId: result.externalId, delivered: result.delivered };
+}
+
+/** Whose events a message's are: its account's, or its agent identity's. */
+function ownerOf(message: typeof messages.$inferSelect): EventOwner {
+  return { userId: message.userId, agentIdentityId: message.agentIdentityId };
+}
+
+function eventBase(message: typeof messages.$inferSelect) {
+  return {
+    id: message.id,
+    campaign_id: message.campaignId,
+    contact_id: message.contactId,
+    channel: message.channel,
+    step: message.step,
+  };
 }
