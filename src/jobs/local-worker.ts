@@ -15,9 +15,9 @@
 import type { Database } from '../../db/client.ts';
 import { errorFields } from '../logger.ts';
 import type { JobRunResult, Jobs } from '../services.ts';
-import { JOBS_CHANNEL } from './enqueue.ts';
 import { type ClaimedJob, claimDue, claimStale, releaseClaims } from './job-store.ts';
 import { type RunnerDeps, runClaimed, runJobById } from './run-job.ts';
+import { startWakeUps, type WakeUps } from './wake-ups.ts';
 
 /** How long aborted handlers get to roll back after the drain, before the pool is closed under them. */
 const ABORT_GRACE_MS = 2_000;
@@ -54,8 +54,7 @@ export function createLocalWorker(deps: RunnerDeps, database: Pick<Database, 'li
   let filling: Promise<void> | undefined;
   let again = false;
   let sweep = true;
-  let poll: NodeJS.Timeout | undefined;
-  let unlisten: (() => Promise<void>) | undefined;
+  let wakeUps: WakeUps | undefined;
   let stopping: Promise<void> | undefined;
 
   /** A retry due before the next poll gets a wake-up of its own. */
@@ -130,8 +129,7 @@ export function createLocalWorker(deps: RunnerDeps, database: Pick<Database, 'li
   }
 
   async function drain(): Promise<void> {
-    clearInterval(poll);
-    await unlisten?.().catch(() => {});
+    await wakeUps?.stop();
     await filling;
     if (
       await settledWithin(
@@ -165,17 +163,17 @@ export function createLocalWorker(deps: RunnerDeps, database: Pick<Database, 'li
     async start() {
       if (phase !== 'idle') return;
       phase = 'running';
-      const stop = await database.listen(JOBS_CHANNEL, wake, wake).catch((error: unknown) => {
-        logger().warn('no jobs NOTIFY feed: new jobs wait for the poll', errorFields(error));
-        return undefined;
+      const started = await startWakeUps(database, {
+        onNotify: wake,
+        onPoll: tick,
+        pollIntervalMs: settings.pollIntervalMs,
+        logger,
       });
       if (phase !== 'running') {
-        await stop?.();
+        await started.stop();
         return;
       }
-      unlisten = stop;
-      poll = setInterval(tick, settings.pollIntervalMs);
-      poll.unref();
+      wakeUps = started;
       wake();
     },
     stop() {

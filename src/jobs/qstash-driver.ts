@@ -22,8 +22,8 @@ import { type Database, queryRows } from '../../db/client.ts';
 import type { Env } from '../env.ts';
 import { errorFields } from '../logger.ts';
 import type { JobDelivery, JobDeliveryAnswer, JobRunResult, Jobs } from '../services.ts';
-import { JOBS_CHANNEL } from './enqueue.ts';
 import { type RunnerDeps, runJobById } from './run-job.ts';
+import { startWakeUps, type WakeUps } from './wake-ups.ts';
 
 /** Rows due within this are published now (QStash holds them until notBefore). */
 const PUBLISH_AHEAD_MS = 60 * 60_000;
@@ -158,8 +158,7 @@ export function createQstashDriver(
   let phase: 'idle' | 'running' | 'stopped' = 'idle';
   let publishing: Promise<unknown> | undefined;
   let again = false;
-  let poll: NodeJS.Timeout | undefined;
-  let unlisten: (() => Promise<void>) | undefined;
+  let wakeUps: WakeUps | undefined;
 
   function wake(): void {
     if (phase !== 'running') return;
@@ -181,25 +180,24 @@ export function createQstashDriver(
     async start() {
       if (phase !== 'idle') return;
       phase = 'running';
-      const stop = await database.listen(JOBS_CHANNEL, wake, wake).catch((error: unknown) => {
-        logger().warn('no jobs NOTIFY feed: new jobs wait for the poll', errorFields(error));
-        return undefined;
+      const started = await startWakeUps(database, {
+        onNotify: wake,
+        onPoll: wake,
+        pollIntervalMs: settings.pollIntervalMs,
+        logger,
       });
       if (phase !== 'running') {
-        await stop?.();
+        await started.stop();
         return;
       }
-      unlisten = stop;
-      poll = setInterval(wake, settings.pollIntervalMs);
-      poll.unref();
+      wakeUps = started;
       wake();
     },
     async stop() {
       phase = 'stopped';
-      clearInterval(poll);
-      const stopListening = unlisten;
-      unlisten = undefined;
-      await stopListening?.().catch(() => {});
+      const started = wakeUps;
+      wakeUps = undefined;
+      await started?.stop();
       await publishing;
     },
     runDue: publishDue,

@@ -41,7 +41,7 @@ export interface CampaignDiscoveryOptions {
   failures?: Db;
 }
 
-/** The searches of a campaign: its own criteria (when it has any) and one per target profile. */
+/** The searches of a campaign: its own criteria (if it has some) and one per target profile. */
 export function campaignQueries(
   campaign: CampaignRow,
   profiles: readonly ProfileRow[],

@@ -4,7 +4,7 @@
  * `followup_days[step - 1]` days after its first message was sent — so a follow-up queued before its
  * first message went out waits, and is enqueued by `scheduleFollowUps` when the first one is sent.
  */
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, type SQL } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
 import { campaigns } from '../../../db/schema.ts';
 import { messages } from '../../../db/schema-messages.ts';
@@ -68,15 +68,7 @@ export async function queueSends(
     const [first] = await tx
       .select({ sentAt: messages.sentAt })
       .from(messages)
-      .where(
-        and(
-          eq(messages.campaignId, message.campaignId),
-          eq(messages.contactId, message.contactId),
-          eq(messages.channel, message.channel),
-          eq(messages.direction, 'outbound'),
-          eq(messages.step, 0),
-        ),
-      );
+      .where(firstOfThreadOf({ ...message, campaignId: message.campaignId }));
     // Not sent yet: scheduled when it is.
     if (!first?.sentAt) continue;
     const at = followUpAt(first.sentAt, await followupDaysOf(tx, message.campaignId), message.step) ?? now;
@@ -111,4 +103,15 @@ export async function scheduleFollowUps(
     await tx.update(messages).set({ scheduledAt: at, updatedAt: sentAt }).where(eq(messages.id, followUp.id));
     await enqueueSend(tx, followUp.id, 'queued', at);
   }
+}
+
+/** The first message (step 0) of the thread a campaign message belongs to: same contact and channel. */
+export function firstOfThreadOf(message: { campaignId: string; contactId: string; channel: string }): SQL {
+  return and(
+    eq(messages.campaignId, message.campaignId),
+    eq(messages.contactId, message.contactId),
+    eq(messages.channel, message.channel),
+    eq(messages.direction, 'outbound'),
+    eq(messages.step, 0),
+  ) as SQL;
 }

@@ -32,7 +32,7 @@ import { ChannelFailure, type ChannelName, type Channels } from '../../integrati
 import type { Services } from '../../services.ts';
 import { type EventOwner, emit } from '../events/emit.ts';
 import { renderVariables, type VariableSource } from '../messages/variables.ts';
-import { SEND_MAX_ATTEMPTS, scheduleFollowUps } from './queue-send.ts';
+import { firstOfThreadOf, SEND_MAX_ATTEMPTS, scheduleFollowUps } from './queue-send.ts';
 
 type MessageRow = typeof messages.$inferSelect;
 type ContactRow = typeof contacts.$inferSelect;
@@ -133,16 +133,7 @@ async function firstOfThread(tx: Db, message: MessageRow): Promise<MessageRow | 
   const [first] = await tx
     .select()
     .from(messages)
-    .where(
-      and(
-        eq(messages.campaignId, message.campaignId),
-        eq(messages.contactId, message.contactId),
-        eq(messages.channel, message.channel),
-        eq(messages.direction, 'outbound'),
-        eq(messages.step, 0),
-        isNotNull(messages.sentAt),
-      ),
-    );
+    .where(and(firstOfThreadOf({ ...message, campaignId: message.campaignId }), isNotNull(messages.sentAt)));
   return first;
 }
 
