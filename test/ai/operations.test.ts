@@ -5,16 +5,17 @@
  * billing period; an answer that leaves a placeholder the contact lacks is refused; and the AI generation
  * rate class (20 a minute) applies.
  */
+
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema.ts';
 import { aiGenerations } from '../../db/schema-messages.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
-import { issueAgentKey, upsertIdentity } from '../../src/domain/agents/identities.ts';
 import type { AiPort } from '../../src/integrations/ai/ai-port.ts';
 import { createOfflineAi } from '../../src/integrations/ai/offline-analyzer.ts';
 import { OFFLINE_GENERATOR_MODEL } from '../../src/integrations/ai/offline-generator.ts';
 import { OFFLINE_REPLY_MODEL } from '../../src/integrations/ai/offline-reply-analyzer.ts';
+import { agentWithKey } from '../helpers/agent-key.ts';
 import { api, createKey, expectErrorEnvelope } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -295,14 +296,11 @@ describe('ai.usage', () => {
 
     // An agent identity counts its own generations only (here, one made for its campaign's drafts).
     const db = server.services.db;
-    const identityId = await upsertIdentity(db, 'wallet', '0x00000000000000000000000000000000000a1a1a');
-    const agentKey = await issueAgentKey(db, {
-      identityId,
-      systemUserId: server.services.systemUserId,
-      label: 'ai usage test',
-      now: new Date(),
-    });
-    if (!agentKey) throw new Error('no agent key');
+    const { identityId, agentKey } = await agentWithKey(
+      server,
+      '0x00000000000000000000000000000000000a1a1a',
+      'ai usage test',
+    );
     await db.insert(aiGenerations).values({
       userId: server.services.systemUserId,
       agentIdentityId: identityId,

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, campaigns } from '../../db/schema.ts';
 import { aiGenerations } from '../../db/schema-messages.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
-import { issueAgentKey, upsertIdentity } from '../../src/domain/agents/identities.ts';
 import { AiFailure, type AiPort } from '../../src/integrations/ai/ai-port.ts';
 import { createOfflineAi, OFFLINE_MODEL } from '../../src/integrations/ai/offline-analyzer.ts';
+import { agentWithKey } from '../helpers/agent-key.ts';
 import { api, createKey, expectErrorEnvelope } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -173,14 +173,11 @@ describe('campaigns.analyze', () => {
 
   it("refuses an agent's key even on its own campaign: agent keys hold read and write only", async () => {
     const db = server.services.db;
-    const identityId = await upsertIdentity(db, 'wallet', '0x00000000000000000000000000000000000a11a1');
-    const agentKey = await issueAgentKey(db, {
-      identityId,
-      systemUserId: server.services.systemUserId,
-      label: 'analyze test',
-      now: new Date(),
-    });
-    if (!agentKey) throw new Error('no agent key');
+    const { identityId, agentKey } = await agentWithKey(
+      server,
+      '0x00000000000000000000000000000000000a11a1',
+      'analyze test',
+    );
     const [paid] = await db
       .insert(campaigns)
       .values({

@@ -3,14 +3,15 @@
  * deletion, list filters, the audit rows they write, and who may do it: another account's campaigns
  * are 404, an agent's key reaches its own campaigns only and an account never sees them.
  */
+
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, campaigns } from '../../db/schema.ts';
 import { jobs } from '../../db/schema-jobs.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
-import { issueAgentKey, upsertIdentity } from '../../src/domain/agents/identities.ts';
 import { CAMPAIGN_STATUSES } from '../../src/domain/campaigns/campaign-view.ts';
 import { type CampaignStatus, statusMove } from '../../src/domain/campaigns/status-machine.ts';
+import { agentWithKey } from '../helpers/agent-key.ts';
 import { api, createKey } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -243,14 +244,11 @@ describe('campaigns.list filters', () => {
 describe("an agent's campaigns", () => {
   it('are reached by its key only: it updates, pauses, resumes and deletes them; accounts never see them', async () => {
     const db = server.services.db;
-    const identityId = await upsertIdentity(db, 'wallet', '0x00000000000000000000000000000000000a9e47');
-    const agentKey = await issueAgentKey(db, {
-      identityId,
-      systemUserId: server.services.systemUserId,
-      label: 'agent test',
-      now: new Date(),
-    });
-    if (!agentKey) throw new Error('no agent key');
+    const { identityId, agentKey } = await agentWithKey(
+      server,
+      '0x00000000000000000000000000000000000a9e47',
+      'agent test',
+    );
     const [paid] = await db
       .insert(campaigns)
       .values({

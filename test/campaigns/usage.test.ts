@@ -3,11 +3,12 @@
  * from max_results, channels and follow-ups), what is used, and the count at each stage, from the
  * campaign's links and messages. Another account's campaign is 404; an agent reads its own.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaigns } from '../../db/schema.ts';
 import { messages } from '../../db/schema-messages.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
-import { issueAgentKey, upsertIdentity } from '../../src/domain/agents/identities.ts';
+import { agentWithKey } from '../helpers/agent-key.ts';
 import { api } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -91,14 +92,11 @@ describe('campaigns.usage', () => {
 
   it('shows an agent’s paid campaign with the fixed allotment, to its agent only', async () => {
     const db = server.services.db;
-    const identityId = await upsertIdentity(db, 'wallet', '0x00000000000000000000000000000000000a11e7');
-    const agentKey = await issueAgentKey(db, {
-      identityId,
-      systemUserId: server.services.systemUserId,
-      label: 'usage agent',
-      now: new Date(),
-    });
-    if (!agentKey) throw new Error('no agent key');
+    const { identityId, agentKey } = await agentWithKey(
+      server,
+      '0x00000000000000000000000000000000000a11e7',
+      'usage agent',
+    );
     const [paid] = await db
       .insert(campaigns)
       .values({

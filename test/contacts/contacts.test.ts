@@ -10,8 +10,8 @@ import { auditLog } from '../../db/schema.ts';
 import { campaignContacts, conversations } from '../../db/schema-contacts.ts';
 import { events } from '../../db/schema-events.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
-import { issueAgentKey, upsertIdentity } from '../../src/domain/agents/identities.ts';
 import { EVENT_DATA } from '../../src/domain/events/event-types.ts';
+import { agentWithKey } from '../helpers/agent-key.ts';
 import { api, createKey } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -435,15 +435,11 @@ describe('contacts.usage and contacts.conversations', () => {
 
 describe("an agent's contacts", () => {
   it('are its identity’s only, both ways', async () => {
-    const db = server.services.db;
-    const identityId = await upsertIdentity(db, 'wallet', '0x00000000000000000000000000000000000c0417');
-    const agentKey = await issueAgentKey(db, {
-      identityId,
-      systemUserId: server.services.systemUserId,
-      label: 'contacts agent',
-      now: new Date(),
-    });
-    if (!agentKey) throw new Error('no agent key');
+    const { agentKey } = await agentWithKey(
+      server,
+      '0x00000000000000000000000000000000000c0417',
+      'contacts agent',
+    );
     const email = uniqueEmail('shared');
     const mine = (await create({ email })).body.data;
     const theirs = await create({ email }, agentKey.key);

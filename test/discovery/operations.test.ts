@@ -6,16 +6,17 @@
  * the discovery rate-limit class (5 an hour per key) and the plan's period quota (DISCOVERY_008) apply;
  * an agent key sees only its identity's jobs.
  */
+
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, campaigns } from '../../db/schema.ts';
 import { events } from '../../db/schema-events.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
 import { setPlan } from '../../src/domain/accounts/set-plan.ts';
-import { issueAgentKey, upsertIdentity } from '../../src/domain/agents/identities.ts';
 import { discoverForCampaign } from '../../src/domain/discovery/discover-for-campaign.ts';
 import type { DiscoveryQuery } from '../../src/integrations/discovery/discovery-port.ts';
 import { sampleRecords } from '../../src/integrations/discovery/sample-source.ts';
+import { agentWithKey } from '../helpers/agent-key.ts';
 import { api, createKey, expectErrorEnvelope } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -412,14 +413,11 @@ describe('limits', () => {
 describe('an agent key', () => {
   it('sees only its identity’s jobs (its campaigns’ searches), and cannot search', async () => {
     const db = server.services.db;
-    const identityId = await upsertIdentity(db, 'wallet', '0x00000000000000000000000000000000000d15c0');
-    const agentKey = await issueAgentKey(db, {
-      identityId,
-      systemUserId: server.services.systemUserId,
-      label: 'discovery test',
-      now: new Date(),
-    });
-    if (!agentKey) throw new Error('no agent key');
+    const { identityId, agentKey } = await agentWithKey(
+      server,
+      '0x00000000000000000000000000000000000d15c0',
+      'discovery test',
+    );
     const [paid] = await db
       .insert(campaigns)
       .values({

@@ -4,14 +4,15 @@
  * their audit rows. Another account's, a deleted or a malformed id is 404 SERVER_003 and never shows
  * data; agents' keys own none; a read-only key cannot change them. Also over MCP and the CLI.
  */
+
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema.ts';
 import { notifications } from '../../db/schema-events.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
-import { issueAgentKey, upsertIdentity } from '../../src/domain/agents/identities.ts';
 import { type NotificationKind, notify } from '../../src/domain/notifications/notify.ts';
 import { emptyHome, json, runCli } from '../cli/support.ts';
+import { agentWithKey } from '../helpers/agent-key.ts';
 import { api, createKey, expectErrorEnvelope } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { bearer, connectMcp, structured } from '../mcp/mcp-client.ts';
@@ -276,14 +277,11 @@ describe('ids that are not the caller’s', () => {
   it('gives an agent’s key no notifications, not even the system user’s', async () => {
     const db = server.services.db;
     const [systemOwned] = (await seed(server.services.systemUserId, 1)) as [string];
-    const identityId = await upsertIdentity(db, 'wallet', '0x00000000000000000000000000000000000b0b01');
-    const agentKey = await issueAgentKey(db, {
-      identityId,
-      systemUserId: server.services.systemUserId,
-      label: 'notifications test',
-      now: new Date(),
-    });
-    if (!agentKey) throw new Error('no agent key');
+    const { agentKey } = await agentWithKey(
+      server,
+      '0x00000000000000000000000000000000000b0b01',
+      'notifications test',
+    );
     const listed = await list(agentKey.key);
     expect([listed.status, listed.body.data]).toEqual([200, []]);
     expectNotFound(await setRead(agentKey.key, systemOwned, true));
