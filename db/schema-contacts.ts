@@ -43,7 +43,10 @@ export const contacts = pgTable(
     /** String map read by `{{variables}}` in message templates. */
     attributes: jsonb('attributes').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    /** Set: the account's suppression list holds the contact; nothing is sent to them on any channel. */
     unsubscribedAt: ts('unsubscribed_at'),
+    /** Why: link (the unsubscribe page), one_click (RFC 8058 POST), manual, bounce. */
+    unsubscribeReason: text('unsubscribe_reason'),
     /** What `search` matches: names, email, company and handles, lower-cased. */
     searchText: text('search_text').generatedAlwaysAs(
       sql`lower(coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(company, '') || ' ' || coalesce(instagram_handle, '') || ' ' || coalesce(x_handle, ''))`,

@@ -4,7 +4,7 @@
  * twice. Step 0 is the first message, step n the n-th follow-up.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 import { campaigns, users } from './schema.ts';
 import { contacts, conversations } from './schema-contacts.ts';
@@ -57,6 +57,10 @@ export const messages = pgTable(
     feedback: text('feedback'),
     /** Earlier versions, oldest first: [{subject, body, feedback, replaced_at}]. */
     history: jsonb('history').$type<MessageVersion[]>().notNull().default(sql`'[]'::jsonb`),
+    /** Inbound: the AI's reading of the reply (intent, sentiment, key points, suggested reply). */
+    analysis: jsonb('analysis').$type<Record<string, unknown>>(),
+    /** Inbound: an automatic answer (out of office, RFC 3834 Auto-Submitted); it does not stop a sequence. */
+    autoReply: boolean('auto_reply').notNull().default(false),
     approvedAt: ts('approved_at'),
     rejectedAt: ts('rejected_at'),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -66,6 +70,10 @@ export const messages = pgTable(
     uniqueIndex('messages_campaign_step_key')
       .on(t.campaignId, t.contactId, t.channel, t.step)
       .where(sql`direction = 'outbound' and campaign_id is not null and step is not null`),
+    // A reply delivered twice (a webhook retried) is stored once.
+    uniqueIndex('messages_inbound_external_key')
+      .on(t.userId, t.channel, t.externalId)
+      .where(sql`direction = 'inbound' and external_id is not null`),
     index('messages_campaign_status_idx').on(t.campaignId, t.status),
     index('messages_conversation_created_idx').on(t.conversationId, t.createdAt, t.id),
     index('messages_user_status_created_idx').on(t.userId, t.status, t.createdAt, t.id),
