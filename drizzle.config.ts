@@ -10,6 +10,8 @@ export default defineConfig({
     './db/schema-contacts.ts',
     './db/schema-events.ts',
     './db/schema-messages.ts',
+    './db/schema-channels.ts',
+    './db/schema-webhooks.ts',
   ],
   out: './db/migrations',
 });

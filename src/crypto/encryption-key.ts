@@ -1,7 +1,10 @@
 /**
- * Where the encryption key comes from: IRIS_ENCRYPTION_KEY (32 bytes as 64 hex chars or base64), or the
+ * Where the encryption keys come from: IRIS_ENCRYPTION_KEY (32 bytes as 64 hex chars or base64), or the
  * embedded default, a key generated once into IRIS_DATA_DIR/encryption.key (mode 0600). With an
  * in-memory data dir the key lives as long as the process, like the data it protects.
+ *
+ * Rotation: IRIS_ENCRYPTION_KEY may list several keys separated by commas, the new one first. New values
+ * are sealed with the first; the others still open what they sealed (src/crypto/sealer.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,12 +21,23 @@ export function parseEncryptionKey(value: string): Buffer {
   return key;
 }
 
-export function resolveEncryptionKey(configured: string | undefined, dataDir: string): Buffer {
-  if (configured) return parseEncryptionKey(configured);
-  if (dataDir.startsWith('memory://')) return randomBytes(32);
+/** The keys of a comma-separated list, current first. */
+export function parseEncryptionKeys(value: string): Buffer[] {
+  const keys = value
+    .split(',')
+    .filter((part) => part.trim() !== '')
+    .map(parseEncryptionKey);
+  if (keys.length === 0) throw new Error('IRIS_ENCRYPTION_KEY names no key');
+  return keys;
+}
+
+/** The key ring: the configured keys (current first), else the data dir's generated key. */
+export function resolveEncryptionKey(configured: string | undefined, dataDir: string): Buffer[] {
+  if (configured) return parseEncryptionKeys(configured);
+  if (dataDir.startsWith('memory://')) return [randomBytes(32)];
   const file = join(dataDir, KEY_FILE);
   try {
-    return parseEncryptionKey(readFileSync(file, 'utf8'));
+    return [parseEncryptionKey(readFileSync(file, 'utf8'))];
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -34,5 +48,5 @@ export function resolveEncryptionKey(configured: string | undefined, dataDir: st
     // Another process created it first: use theirs.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  return parseEncryptionKey(readFileSync(file, 'utf8'));
+  return [parseEncryptionKey(readFileSync(file, 'utf8'))];
 }

@@ -1,6 +1,8 @@
 /**
  * Records a domain event in the outbox, in the transaction of the change it reports: the event exists
- * exactly when the change committed. Webhook delivery reads the outbox.
+ * exactly when the change committed. A trigger on `events` makes, in the same statement, the event's
+ * webhook deliveries and their jobs (src/domain/webhooks/fan-out.ts), whichever code inserts the row, so a
+ * committed event is delivered and a rolled-back one never is.
  */
 import type { Db } from '../../../db/client.ts';
 import { events } from '../../../db/schema-events.ts';
