@@ -1,10 +1,13 @@
 /**
  * Chooses the channel adapters from the configuration: email over SMTP when SMTP_URL is set, the local
- * outbox otherwise; Instagram and X go to the outbox until their adapters exist.
+ * outbox otherwise. Instagram and X DMs go through their platform adapters when a message carries the
+ * connected account it goes out from, and to the outbox when it carries none (no account connected).
  */
 import type { Env } from '../../env.ts';
-import type { ChannelName, ChannelPort, Channels } from './channel-port.ts';
+import type { ChannelName, ChannelPort, Channels, DmChannelName, DmChannelPort } from './channel-port.ts';
+import { createInstagramChannel } from './instagram-channel.ts';
 import { createOutboxChannel } from './outbox-channel.ts';
+import { createXChannel } from './x-channel.ts';
 
 /** The domain of an address such as `Name <a@b.example>` or `a@b.example`. */
 export function domainOf(from: string): string {
@@ -14,9 +17,29 @@ export function domainOf(from: string): string {
   return domain.length > 0 ? domain : 'iris.local';
 }
 
-export async function createChannels(env: Pick<Env, 'SMTP_URL' | 'EMAIL_FROM'>): Promise<Channels> {
+/** A DM adapter for messages with a sender, the outbox for those without. */
+function fromAccountOrOutbox(adapter: DmChannelPort, outbox: ChannelPort): ChannelPort {
+  return { send: (message) => (message.sender ? adapter.send(message) : outbox.send(message)) };
+}
+
+export type ChannelsEnv = Pick<
+  Env,
+  'SMTP_URL' | 'EMAIL_FROM' | 'INSTAGRAM_API_BASE_URL' | 'INSTAGRAM_API_VERSION' | 'X_API_BASE_URL'
+>;
+
+export async function createChannels(env: ChannelsEnv): Promise<Channels> {
   const outbox = createOutboxChannel();
-  const adapters: Partial<Record<ChannelName, ChannelPort>> = {};
+  const dm: Record<DmChannelName, DmChannelPort> = {
+    instagram: createInstagramChannel({
+      baseUrl: env.INSTAGRAM_API_BASE_URL,
+      version: env.INSTAGRAM_API_VERSION,
+    }),
+    twitter: createXChannel({ baseUrl: env.X_API_BASE_URL }),
+  };
+  const adapters: Partial<Record<ChannelName, ChannelPort>> = {
+    instagram: fromAccountOrOutbox(dm.instagram, outbox),
+    twitter: fromAccountOrOutbox(dm.twitter, outbox),
+  };
   let close = async () => {};
   if (env.SMTP_URL) {
     // Loaded only when configured: a server on the outbox does not load nodemailer.
@@ -28,6 +51,7 @@ export async function createChannels(env: Pick<Env, 'SMTP_URL' | 'EMAIL_FROM'>):
   return {
     messageIdDomain: domainOf(env.EMAIL_FROM),
     of: (channel) => adapters[channel] ?? outbox,
+    dm: (channel) => dm[channel],
     close,
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The outbox: the embedded default of a channel that is not configured (email without SMTP_URL; the DM
- * channels until their adapters exist). Nothing leaves the process: the message row, with its rendered
+ * The outbox: the embedded default of a channel that is not configured (email without SMTP_URL; a DM with
+ * no connected account to send from). Nothing leaves the process: the message row, with its rendered
  * text and status `sent`, is the record of what would have gone out, and its external id
  * `outbox:<Message-ID>` marks it as never delivered.
  */

@@ -36,6 +36,7 @@ export function createSmtpChannel(smtpUrl: string, from: string): SmtpChannel {
           subject: message.subject ?? '',
           text: message.text,
           messageId: message.messageId,
+          ...(message.replyTo ? { replyTo: message.replyTo } : {}),
           ...(message.inReplyTo ? { inReplyTo: message.inReplyTo } : {}),
           ...(message.references && message.references.length > 0
             ? { references: [...message.references] }
