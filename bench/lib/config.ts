@@ -11,8 +11,8 @@ import { BURST_LIMIT, CLASS_LIMITS, GLOBAL_LIMIT } from '../../src/pipeline/rate
  * `mpp`: credit debits with concurrent agents, challenge issuance with both rails; `contacts`: bulk import
  * and search latency on both database modes; `jobs`: no-op jobs/s through the local worker.
  */
-/** `mcp` and `boot` are run by bench/mcp/run.ts and bench/boot/run.ts after this script (npm run bench runs all three). */
-export const SECTIONS = ['platform', 'x402', 'mpp', 'contacts', 'jobs', 'mcp', 'boot'] as const;
+/** `mcp`, `boot` and `analytics` are run by bench/mcp/run.ts, bench/boot/run.ts and bench/analytics/run.ts after this script (npm run bench runs them all). */
+export const SECTIONS = ['platform', 'x402', 'mpp', 'contacts', 'jobs', 'mcp', 'boot', 'analytics'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchConfig {

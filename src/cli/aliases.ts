@@ -46,4 +46,10 @@ export const PRESET_COMMANDS: readonly PresetCommand[] = [
     fixed: { read: true },
     description: 'mark a notification read (notifications update <id> --read)',
   },
+  {
+    command: 'summary',
+    operation: 'analytics.overview',
+    fixed: {},
+    description: 'overall analytics across all campaigns (analytics overview)',
+  },
 ];
