@@ -39,6 +39,11 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Host names /mcp accepts (DNS-rebinding protection), comma-separated, `*` for any. */
   MCP_ALLOWED_HOSTS: optionalString,
+  /** Development and tests only: webhooks may use http:// and loopback or private receivers. */
+  WEBHOOKS_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
 
   // x402 (USDC on Base). The rail is on when X402_PAY_TO is set.
   X402_NETWORK: z.enum(['eip155:8453', 'eip155:84532']).default('eip155:8453'),
@@ -90,6 +95,19 @@ const EnvSchema = z.object({
   /** The Claude model to use (default claude-sonnet-5-5). */
   ANTHROPIC_MODEL: optionalString,
 
+  // Instagram and X DMs, sent from accounts connected with channels.connect (the outbox without one).
+  /** Where the Instagram Graph API lives (a local server in tests); https://graph.instagram.com by default. */
+  INSTAGRAM_API_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** The Graph API version in Instagram request paths. */
+  INSTAGRAM_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'must look like v23.0')
+    .default('v23.0'),
+  /** Where the X API lives (a local server in tests); https://api.x.com by default. */
+  X_API_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** X DMs one connected account sends per UTC day (X allows an account 500 DMs a day). */
+  X_DAILY_DM_CAP: z.coerce.number().int().min(1).max(1000).default(500),
+
   // Email over SMTP (smtp:// or smtps://user:pass@host:port); the local outbox without it.
   SMTP_URL: optionalString.pipe(
     z
@@ -99,6 +117,21 @@ const EnvSchema = z.object({
   ),
   /** The sender of emails (`Name <address>` or an address); its domain names our Message-IDs. */
   EMAIL_FROM: z.string().default('iris <outreach@iris.local>'),
+  /**
+   * Optional: the domain of reply addresses. Set, each email's Reply-To is `reply+<conversation id>@` it,
+   * so a reply that lost its In-Reply-To header still finds its conversation.
+   */
+  EMAIL_REPLY_DOMAIN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name')
+      .optional(),
+  ),
+  /**
+   * The shared secret that signs what arrives at POST /inbound/email and /inbound/:channel (an HMAC over
+   * the timestamp and body; docs in llms.txt). Unset, those routes refuse everything.
+   */
+  INBOUND_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 
   // Background jobs: an in-process worker (local), or QStash calling POST /internal/jobs/:id (qstash).
   JOBS_DRIVER: z.enum(['local', 'qstash']).default('local'),

@@ -7,6 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { InsufficientCredits, postEntry } from '../../src/domain/credits/ledger.ts';
+import {
+  campaignDebitReference,
+  campaignRefundReference,
+} from '../../src/domain/payments/refund-campaign.ts';
 import { agentPrincipal } from '../../src/domain/principal.ts';
 import type { OperationResponse, StoredResponse } from '../../src/pipeline/operation-io.ts';
 import { runHandler } from '../../src/pipeline/run-handler.ts';
@@ -14,8 +18,8 @@ import type { PaidCall } from '../gateway/rail.ts';
 import type { MppDeps } from './mpp-deps.ts';
 
 /** Ledger references of the debit paying for a resource and of its refund; the credit_entries column is campaign_id. */
-const debitReference = (resourceId: string) => `campaign:${resourceId}:debit`;
-const refundReference = (resourceId: string) => `campaign:${resourceId}:refund`;
+const debitReference = campaignDebitReference;
+const refundReference = campaignRefundReference;
 
 /** Gives debited credits back (idempotent: one refund per debit). */
 export async function refundDebit(

@@ -14,6 +14,7 @@ import type { Operation } from '../operations/define-operation.ts';
 import { operations as registry } from '../operations/registry.ts';
 import { errorResponse } from '../pipeline/execute-operation.ts';
 import type { Services } from '../services.ts';
+import { mountInbound } from './inbound.ts';
 import { llmsTxt } from './llms-txt.ts';
 import { isLoopback } from './loopback.ts';
 import { corsFor } from './middleware/cors.ts';
@@ -22,6 +23,7 @@ import { requestIdOf } from './middleware/request-id.ts';
 import { openApiDocument } from './openapi.ts';
 import { mountOperations } from './router.ts';
 import { send } from './send.ts';
+import { mountUnsubscribe } from './unsubscribe.ts';
 
 /**
  * Answers a request whose handling failed with the iris envelope; when an answer had begun, or the error
@@ -68,6 +70,8 @@ export function createApp(services: Services, operations: readonly Operation[] =
   app.use(requestContext(services.logger, corsFor(services.railWires)));
   mountMcp(app, services, operations);
   mountOperations(app, services, operations);
+  mountUnsubscribe(app, services);
+  mountInbound(app, services);
   app.get('/health', async (_req: Request, res: Response) => {
     try {
       await services.database.ping();

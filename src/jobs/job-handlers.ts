@@ -4,8 +4,10 @@
  * once, with the job's `done`), the services, the job and the time; it throws to fail the attempt.
  * Kinds missing here are left queued by the local worker (another process may handle them).
  */
+import { deliverWebhookJob } from '../domain/webhooks/deliver-job.ts';
 import type { JobHandlers } from '../services.ts';
-import { draftCampaignJob, runCampaignJob } from './handlers/campaign-jobs.ts';
+import { analyzeReplyJob } from './handlers/analyze-reply.ts';
+import { completeCampaignJob, draftCampaignJob, runCampaignJob } from './handlers/campaign-jobs.ts';
 import { sendMessageJob } from './handlers/send-message.ts';
 
 export const JOB_HANDLERS: JobHandlers = {
@@ -13,5 +15,8 @@ export const JOB_HANDLERS: JobHandlers = {
   noop: async () => {},
   'campaign.run': runCampaignJob,
   'campaign.draft': draftCampaignJob,
+  'campaign.complete': completeCampaignJob,
   'message.send': sendMessageJob,
+  'reply.analyze': analyzeReplyJob,
+  'webhook.deliver': deliverWebhookJob,
 };

@@ -6,6 +6,11 @@ import { aiAnalyze } from './ai/analyze.ts';
 import { aiGenerate } from './ai/generate.ts';
 import { aiGenerateCampaign } from './ai/generate-campaign.ts';
 import { aiUsage } from './ai/usage.ts';
+import { analyticsCampaign } from './analytics/campaign.ts';
+import { analyticsContactTypes } from './analytics/contact-types.ts';
+import { analyticsOverview } from './analytics/overview.ts';
+import { analyticsPerformance } from './analytics/performance.ts';
+import { analyticsResponseTime } from './analytics/response-time.ts';
 import { auditList } from './audit/list.ts';
 import { billingCurrent } from './billing/current.ts';
 import { billingPlans } from './billing/plans.ts';
@@ -21,6 +26,11 @@ import { campaignsSetStatus } from './campaigns/set-status.ts';
 import { campaignsTargetProfiles } from './campaigns/target-profiles.ts';
 import { campaignsUpdate } from './campaigns/update.ts';
 import { campaignsUsage } from './campaigns/usage.ts';
+import { channelsAccounts } from './channels/accounts.ts';
+import { channelsAvailability } from './channels/availability.ts';
+import { channelsConnect } from './channels/connect.ts';
+import { channelsDisconnect } from './channels/disconnect.ts';
+import { channelsSend } from './channels/send.ts';
 import { contactsBulkDelete } from './contacts/bulk-delete.ts';
 import { contactsBulkImport } from './contacts/bulk-import.ts';
 import { contactsConversations } from './contacts/conversations.ts';
@@ -30,6 +40,11 @@ import { contactsGet } from './contacts/get.ts';
 import { contactsList } from './contacts/list.ts';
 import { contactsUpdate } from './contacts/update.ts';
 import { contactsUsage } from './contacts/usage.ts';
+import { conversationsEngagement } from './conversations/engagement.ts';
+import { conversationsGet } from './conversations/get.ts';
+import { conversationsList } from './conversations/list.ts';
+import { conversationsMarkRead } from './conversations/mark-read.ts';
+import { conversationsMessages } from './conversations/messages.ts';
 import { creditsBalance } from './credits/balance.ts';
 import { creditsHistory } from './credits/history.ts';
 import { creditsPurchase } from './credits/purchase.ts';
@@ -56,6 +71,15 @@ import { notificationsDelete } from './notifications/delete.ts';
 import { notificationsList } from './notifications/list.ts';
 import { notificationsReadAll } from './notifications/read-all.ts';
 import { notificationsUpdate } from './notifications/update.ts';
+import { webhooksCreate } from './webhooks/create.ts';
+import { webhooksDelete } from './webhooks/delete.ts';
+import { webhooksDeliveries } from './webhooks/deliveries.ts';
+import { webhooksGet } from './webhooks/get.ts';
+import { webhooksList } from './webhooks/list.ts';
+import { webhooksRedeliver } from './webhooks/redeliver.ts';
+import { webhooksRotateSecret } from './webhooks/rotate-secret.ts';
+import { webhooksTest } from './webhooks/test.ts';
+import { webhooksUpdate } from './webhooks/update.ts';
 
 export const operations: readonly Operation[] = [
   keysMe,
@@ -86,6 +110,12 @@ export const operations: readonly Operation[] = [
   contactsUpdate,
   contactsDelete,
   contactsConversations,
+  // Fixed paths before /conversations/:id, so `engagement` is not read as an id.
+  conversationsList,
+  conversationsEngagement,
+  conversationsGet,
+  conversationsMessages,
+  conversationsMarkRead,
   auditList,
   creditsBalance,
   creditsHistory,
@@ -112,4 +142,23 @@ export const operations: readonly Operation[] = [
   notificationsUpdate,
   notificationsDelete,
   notificationsReadAll,
+  channelsAccounts,
+  channelsConnect,
+  channelsDisconnect,
+  channelsAvailability,
+  channelsSend,
+  analyticsOverview,
+  analyticsCampaign,
+  analyticsPerformance,
+  analyticsResponseTime,
+  analyticsContactTypes,
+  webhooksList,
+  webhooksCreate,
+  webhooksGet,
+  webhooksUpdate,
+  webhooksDelete,
+  webhooksTest,
+  webhooksDeliveries,
+  webhooksRotateSecret,
+  webhooksRedeliver,
 ];

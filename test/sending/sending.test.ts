@@ -6,7 +6,6 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaigns } from '../../db/schema.ts';
 import { contacts, conversations } from '../../db/schema-contacts.ts';
 import { events } from '../../db/schema-events.ts';
 import { jobs } from '../../db/schema-jobs.ts';
@@ -16,6 +15,7 @@ import { enqueueSend } from '../../src/domain/sending/queue-send.ts';
 import { sendMessage } from '../../src/domain/sending/send-message.ts';
 import { api } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { approve, messageRow, statusIs, thread, until } from './send-fixtures.ts';
 import { type SmtpSink, startSmtpSink } from './smtp-sink.ts';
 
 /** The events of `type` written about message `id`. */
@@ -41,86 +41,6 @@ afterAll(async () => {
   await server?.close();
   await sink?.close();
 });
-
-let serial = 0;
-
-/** A manual campaign with one follow-up after 3 days, a contact, and its two drafts. */
-async function thread(
-  db: TestServer['services']['db'],
-  ownerId: string,
-  contact: Partial<typeof contacts.$inferInsert> = {},
-  body = 'Hi {{first_name}}, we play at {{company}}.',
-) {
-  const [campaign] = await db
-    .insert(campaigns)
-    .values({
-      userId: ownerId,
-      name: 'Spring nights',
-      objectiveType: 'venue_dj',
-      maxResults: 10,
-      outreachChannels: ['email'],
-      followupDays: [3],
-      status: 'active',
-    })
-    .returning();
-  const [person] = await db
-    .insert(contacts)
-    .values({
-      userId: ownerId,
-      source: 'api',
-      email: `p${++serial}@example.com`,
-      firstName: 'Nina',
-      company: 'Club Nord',
-      ...contact,
-    })
-    .returning();
-  if (!campaign || !person) throw new Error('fixture insert failed');
-  const draft = (step: number, text: string) => ({
-    userId: ownerId,
-    campaignId: campaign.id,
-    contactId: person.id,
-    channel: 'email',
-    direction: 'outbound',
-    step,
-    status: 'pending_approval',
-    subject: step === 0 ? 'Hello {{first_name}}' : 'Following up',
-    body: text,
-  });
-  const [first, followUp] = await db
-    .insert(messages)
-    .values([draft(0, body), draft(1, 'Just checking in, {{first_name}}.')])
-    .returning();
-  if (!first || !followUp) throw new Error('fixture insert failed');
-  return { campaign, contact: person, first, followUp };
-}
-
-async function approve(target: TestServer, ids: string[]) {
-  for (const id of ids) {
-    const response = await api(target.url, 'POST', `/messages/${id}/approve`, { key: target.adminKey });
-    expect(response.status, response.text).toBe(200);
-  }
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-async function messageRow(target: TestServer, id: string) {
-  const [row] = await target.services.db.select().from(messages).where(eq(messages.id, id));
-  if (!row) throw new Error(`no message ${id}`);
-  return row;
-}
-
-const statusIs = (target: TestServer, id: string, statuses: string[]) => async () => {
-  const row = await messageRow(target, id);
-  return statuses.includes(row.status) ? row : undefined;
-};
 
 describe('message.send over SMTP', () => {
   it('mails an approved draft once, then its follow-up at its date in the same thread', async () => {
@@ -226,23 +146,79 @@ describe('message.send over SMTP', () => {
     expect(await eventsOf(t.first.id, 'message.sent')).toEqual([]);
   });
 
-  it('retries an SMTP 451 and then sends once', async () => {
+  it('retries an SMTP 451 as a new try after a backoff, then sends once', async () => {
     const t = await thread(server.services.db, server.ownerId);
     sink.deferOnce.set(t.contact.email as string, 1);
     await approve(server, [t.first.id]);
     await until('the first attempt', () => (sink.attempts.get(t.contact.email as string) ?? 0) >= 1);
+    const waiting = await until('the next try', async () => {
+      const [row] = await server.services.db
+        .select()
+        .from(jobs)
+        .where(eq(jobs.dedupeKey, `message.send:${t.first.id}:try-2`));
+      return row;
+    });
+    // The failed try's job is done (its outcome recorded); the next try waits for its backoff.
+    const [firstJob] = await server.services.db
+      .select()
+      .from(jobs)
+      .where(eq(jobs.dedupeKey, `message.send:${t.first.id}:queued`));
+    expect(firstJob?.state).toBe('done');
+    expect(firstJob?.attempts).toBe(1);
+    expect(waiting.payload).toEqual({ message_id: t.first.id, try: 2 });
+    expect(waiting.runAt.getTime()).toBeGreaterThan(server.services.clock().getTime() + 10_000);
+    const queued = await messageRow(server, t.first.id);
+    expect(queued.status).toBe('queued');
+    expect(queued.errorMessage).toMatch(/^try 1: .*451/);
     server.advance(60_000);
     await server.services.jobs.runDue();
     const sent = await until('the send', statusIs(server, t.first.id, ['sent']));
     expect(sent.errorCode).toBeNull();
+    expect(sent.errorMessage).toBeNull();
     expect(sink.attempts.get(t.contact.email as string)).toBe(2);
     expect(sink.mailsTo(t.contact.email as string)).toHaveLength(1);
+  });
+
+  it('never sends again when an attempt ended after the channel took the message but before its outcome was stored', async () => {
+    const t = await thread(server.services.db, server.ownerId);
+    await server.services.db.update(messages).set({ status: 'queued' }).where(eq(messages.id, t.first.id));
+    // Due tomorrow: the worker leaves it alone, the test runs it by id.
+    await enqueueSend(
+      server.services.db,
+      t.first.id,
+      'crash',
+      new Date(server.services.clock().getTime() + DAY),
+    );
     const [job] = await server.services.db
       .select()
       .from(jobs)
-      .where(eq(jobs.dedupeKey, `message.send:${t.first.id}:queued`));
-    expect(job?.state).toBe('done');
-    expect(job?.attempts).toBe(2);
+      .where(eq(jobs.dedupeKey, `message.send:${t.first.id}:crash`));
+    // Attempt 1: the mail is accepted, then the attempt dies before it commits (its transaction rolls back).
+    const crash = new Error('the process died');
+    await expect(
+      server.services.db.transaction(async (tx) => {
+        await sendMessage(tx, server.services, t.first.id, { now: server.services.clock(), attempt: 1 });
+        throw crash;
+      }),
+    ).rejects.toBe(crash);
+    expect(sink.mailsTo(t.contact.email as string)).toHaveLength(1);
+    expect((await messageRow(server, t.first.id)).status).toBe('queued');
+    // The job's first attempt was claimed (committed) and never finished: the worker's run is attempt 2.
+    await server.services.db
+      .update(jobs)
+      .set({ attempts: 1 })
+      .where(eq(jobs.id, job?.id as string));
+    await server.services.jobs.runJob(job?.id as string);
+    const failed = await messageRow(server, t.first.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.errorCode).toBe('MESSAGE_001');
+    expect(failed.errorMessage).toContain('not sent again');
+    expect(sink.mailsTo(t.contact.email as string)).toHaveLength(1);
+    // A person who decides it did not arrive sends it anyway.
+    const retried = await api(server.url, 'POST', `/messages/${t.first.id}/retry`, { key: server.adminKey });
+    expect(retried.status, retried.text).toBe(200);
+    await until('the retried send', statusIs(server, t.first.id, ['sent']));
+    expect(sink.mailsTo(t.contact.email as string)).toHaveLength(2);
   });
 
   it('sends once however many times its job runs', async () => {

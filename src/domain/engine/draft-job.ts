@@ -7,6 +7,7 @@ import type { Db } from '../../../db/client.ts';
 import { campaigns } from '../../../db/schema.ts';
 import { campaignContacts, contacts } from '../../../db/schema-contacts.ts';
 import type { Services } from '../../services.ts';
+import { requestCompletionCheck } from './complete-campaign.ts';
 import { type DraftOutcome, draftForContact } from './draft-contact.ts';
 
 export async function draftCampaignContact(
@@ -24,5 +25,8 @@ export async function draftCampaignContact(
     .innerJoin(contacts, eq(contacts.id, campaignContacts.contactId))
     .where(and(eq(campaignContacts.campaignId, campaign.id), eq(campaignContacts.contactId, ids.contactId)));
   if (!contact) return { drafted: 0, skipped: 0 };
-  return draftForContact(db, services.ai, campaign, contact.contact, now);
+  const drafted = await draftForContact(db, services.ai, campaign, contact.contact, now);
+  // The last contact drafted may leave nothing to do (every message auto-approved and sent, or none made).
+  await requestCompletionCheck(db, campaign.id, `drafted:${contact.contact.id}:${now.getTime()}`);
+  return drafted;
 }

@@ -6,7 +6,7 @@
  *
  * Discovery failing is retried with the job; on the last attempt the run gives up with a notification
  * (and the failed discovery job visible in discovery.jobs), never a silently stuck campaign. A run that
- * ends with no contact at all says so the same way.
+ * ends with no contact at all says so the same way; a paid agent campaign is refunded then.
  */
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
@@ -17,8 +17,10 @@ import { DiscoveryFailure } from '../../integrations/discovery/discovery-port.ts
 import { enqueue } from '../../jobs/enqueue.ts';
 import type { Services } from '../../services.ts';
 import { allotmentOf } from '../campaigns/allotment.ts';
+import { emitCampaignEvent } from '../campaigns/campaign-events.ts';
 import { discoverForCampaign } from '../discovery/discover-for-campaign.ts';
 import { notify } from '../notifications/notify.ts';
+import { type CampaignRefund, refundCampaign } from '../payments/refund-campaign.ts';
 
 /** Refusals of the plan's period limits (discovery searches, contacts): final for this period. */
 const QUOTA_CODES = new Set<string>(['DISCOVERY_008', 'BILLING_010', 'CONTACT_009']);
@@ -29,7 +31,7 @@ export const DISCOVERY_ATTEMPTS = 3;
 export type RunOutcome =
   | { state: 'not_active'; status: string }
   | { state: 'queued_drafts'; discovered: number; contacts: number }
-  | { state: 'no_contacts'; reason: string };
+  | { state: 'no_contacts'; reason: string; refund?: CampaignRefund['kind'] };
 
 export interface RunContext {
   db: Db;
@@ -41,7 +43,11 @@ export interface RunContext {
   signal?: AbortSignal;
 }
 
-/** Tells the account that owns the campaign (an agent's campaign belongs to the system account). */
+/**
+ * A run that cannot reach anyone. An account's campaign stays as it is and its account is told; an
+ * agent's paid campaign is refunded (credits back, or a refund owed on its payment) and completed, in
+ * this transaction — the agent sees it in the campaign's status and its credit history or payment.
+ */
 async function giveUp(
   ctx: RunContext,
   campaign: typeof campaigns.$inferSelect,
@@ -49,8 +55,16 @@ async function giveUp(
 ): Promise<RunOutcome> {
   if (campaign.agentIdentityId === null) {
     await notify(ctx.db, campaign.userId, 'campaign.failed', { campaign_id: campaign.id, reason }, ctx.now);
+    return { state: 'no_contacts', reason };
   }
-  return { state: 'no_contacts', reason };
+  const refund = await refundCampaign(ctx.db, campaign.id, `the campaign could not run: ${reason}`, ctx.now);
+  const [row] = await ctx.db
+    .update(campaigns)
+    .set({ status: 'completed', completedAt: ctx.now, updatedAt: ctx.now })
+    .where(eq(campaigns.id, campaign.id))
+    .returning();
+  if (row) await emitCampaignEvent(ctx.db, 'campaign.updated', row, ctx.now);
+  return { state: 'no_contacts', reason, refund: refund.kind };
 }
 
 export async function runCampaign(ctx: RunContext): Promise<RunOutcome> {

@@ -98,6 +98,20 @@ const MessageBouncedData = z.object({
   error: z.string(),
 });
 
+/** A reply arrived in a conversation (email or DM). */
+const ReplyReceivedData = z.object({
+  /** The conversation's id. */
+  id: z.uuid(),
+  /** The stored inbound message (conversations.messages lists it). */
+  message_id: z.uuid(),
+  contact_id: z.uuid(),
+  campaign_id: z.uuid().nullable(),
+  channel: z.string(),
+  subject: z.string().nullable(),
+  /** An automatic answer (out of office): stored, but the sequence's follow-ups go on. */
+  auto_reply: z.boolean(),
+});
+
 /** The `data` of each emitted event, exported for OpenAPI and llms.txt. */
 export const EVENT_DATA = {
   'campaign.created': CampaignEventData,
@@ -110,6 +124,7 @@ export const EVENT_DATA = {
   'message.rejected': MessageDecisionData,
   'message.sent': MessageSentData,
   'message.bounced': MessageBouncedData,
+  'conversation.reply_received': ReplyReceivedData,
   'discovery.completed': DiscoveryCompletedData,
   'discovery.failed': DiscoveryFailedData,
 } as const satisfies Partial<Record<EventType, z.ZodType>>;

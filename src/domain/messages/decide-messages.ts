@@ -6,6 +6,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../../db/client.ts';
 import { messages } from '../../../db/schema-messages.ts';
+import { requestCompletionCheck } from '../engine/complete-campaign.ts';
 import { emitAll, eventOwnerOf } from '../events/emit.ts';
 import type { Principal } from '../principal.ts';
 import { queueSends } from '../sending/queue-send.ts';
@@ -49,6 +50,13 @@ export async function decideMessages(
           .returning();
   // Approved messages are queued: their sends are enqueued with them.
   if (decision.action === 'approve') await queueSends(tx, decided, now);
+  else {
+    // A rejection may end a campaign's last piece of work.
+    const campaignIds = new Set(decided.flatMap((row) => (row.campaignId ? [row.campaignId] : [])));
+    for (const campaignId of campaignIds) {
+      await requestCompletionCheck(tx, campaignId, `rejected:${now.getTime()}`);
+    }
+  }
   const done = new Set(decided.map((row) => row.id));
   const rest = valid.filter((id) => !done.has(id));
   const others =

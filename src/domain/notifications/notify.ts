@@ -9,6 +9,7 @@ import { notifications } from '../../../db/schema-events.ts';
 export const NOTIFICATION_KINDS = [
   'campaign.completed',
   'campaign.failed',
+  'campaign.paused',
   'reply.received',
   'webhook.disabled',
   'payment.refunded',

@@ -11,8 +11,15 @@ import { messages } from '../../../db/schema-messages.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 
 export const SEND_JOB = 'message.send';
-/** Attempts of a send before the message is marked failed (transient failures retried with backoff). */
-export const SEND_MAX_ATTEMPTS = 8;
+/** Tries of a send before the message is marked failed: transient failures are tried again, each try a job. */
+export const SEND_MAX_TRIES = 8;
+/** Between tries: 30 s doubling per try (with jitter), at most an hour. */
+export const SEND_RETRY_BACKOFF = { backoffBaseMs: 30_000, backoffMaxMs: 60 * 60_000 };
+/**
+ * Attempts of one send job: the second finds the outcome of the first unknown and records that (see
+ * send-message.ts); a third covers a database failure while recording it.
+ */
+export const SEND_JOB_MAX_ATTEMPTS = 3;
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -29,12 +36,12 @@ export interface QueuedMessage {
  * `marker` tells the causes of a message's sends apart (one job per cause): `queued` for the first time
  * it is queued, something new for each retry after a failure.
  */
-export async function enqueueSend(tx: Db, messageId: string, marker: string, runAt?: Date) {
+export async function enqueueSend(tx: Db, messageId: string, marker: string, runAt?: Date, tryNumber = 1) {
   await enqueue(tx, {
     kind: SEND_JOB,
-    payload: { message_id: messageId },
+    payload: { message_id: messageId, try: tryNumber },
     dedupeKey: `${SEND_JOB}:${messageId}:${marker}`,
-    maxAttempts: SEND_MAX_ATTEMPTS,
+    maxAttempts: SEND_JOB_MAX_ATTEMPTS,
     ...(runAt ? { runAt } : {}),
   });
 }

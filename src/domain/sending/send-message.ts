@@ -15,13 +15,14 @@
  *    `failed`, MESSAGE_001 and the channel's error. A transient one throws (the job retries with
  *    backoff) until the last attempt, which marks the message `failed`.
  *
- * Never twice, and the window left: the Message-ID is derived from the message id (`<id@domain>`), so
- * every attempt of one message carries the same one. The remaining window is a crash (or a lost
- * lease) after the SMTP server accepted the mail and before this transaction commits: the message is
- * still `queued`, the job runs again and the mail is handed over a second time — with the same
- * Message-ID, which receiving servers and clients use to drop the duplicate, but that is not a
- * guarantee. Closing it needs a send claim committed before the SMTP call (a row outside this
- * transaction) and an "unknown outcome" state for a claim found without its result; not built yet.
+ * Never twice. The claim of a send is the job attempt: the worker commits `attempts + 1` before the
+ * handler runs, and a transient failure never retries inside the same job (it commits the message
+ * still queued and enqueues a new job for the next try, `tryNumber`). So an attempt after the first of
+ * one job means the earlier attempt ended without committing its outcome — a crash, a lost lease, a
+ * stop past the drain — perhaps after the channel accepted the message. That message is not sent
+ * again: it is marked `failed` (MESSAGE_001, outcome unknown), and `messages.retry` sends it anyway
+ * when a person decides to. The Message-ID derived from the message id is the second guard: every
+ * attempt of one message carries the same one.
  */
 import { and, eq, exists, gt, inArray, isNotNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
@@ -29,10 +30,20 @@ import { contacts, conversations } from '../../../db/schema-contacts.ts';
 import { messages } from '../../../db/schema-messages.ts';
 import { publicUrlOf } from '../../env.ts';
 import { ChannelFailure, type ChannelName, type Channels } from '../../integrations/channels/channel-port.ts';
+import { backoffMs } from '../../jobs/run-job.ts';
 import type { Services } from '../../services.ts';
+import { requestCompletionCheck } from '../engine/complete-campaign.ts';
 import { type EventOwner, emit } from '../events/emit.ts';
 import { renderVariables, type VariableSource } from '../messages/variables.ts';
-import { firstOfThreadOf, SEND_MAX_ATTEMPTS, scheduleFollowUps } from './queue-send.ts';
+import { prepareChannelSend, recordChannelSend } from './channel-rules.ts';
+import {
+  enqueueSend,
+  firstOfThreadOf,
+  SEND_MAX_TRIES,
+  SEND_RETRY_BACKOFF,
+  scheduleFollowUps,
+} from './queue-send.ts';
+import { pauseOnBounceRate, suppressContact } from './suppression.ts';
 
 type MessageRow = typeof messages.$inferSelect;
 type ContactRow = typeof contacts.$inferSelect;
@@ -41,13 +52,26 @@ export type SendOutcome =
   | { outcome: 'sent'; externalId: string; delivered: boolean }
   | { outcome: 'skipped'; status: string }
   | { outcome: 'cancelled'; reason: string }
-  | { outcome: 'failed' | 'bounced'; error: string };
+  | { outcome: 'failed' | 'bounced'; error: string }
+  /** A transient failure: the message stays queued and a new job tries again at `retryAt`. */
+  | { outcome: 'retrying'; error: string; retryAt: Date };
 
 export interface SendOptions {
   now: Date;
-  /** This job attempt's number, from 1: the last one marks a transient failure final. */
+  /**
+   * The job attempt's number, from 1. A later attempt finding the message still queued does not send
+   * (the outcome of the earlier one is unknown).
+   */
   attempt: number;
+  /**
+   * The send's try, from 1: a transient failure enqueues try + 1 after a backoff, up to SEND_MAX_TRIES.
+   * Absent: a send that is not retried (a transient failure fails the message at once).
+   */
+  tryNumber?: number;
 }
+
+export const UNKNOWN_OUTCOME =
+  'the previous attempt stopped before recording its outcome, perhaps after the channel accepted the message; not sent again to avoid a duplicate (messages.retry sends it anyway)';
 
 /** Our Message-ID of a message: the same for every attempt to send it. */
 export function messageIdOf(messageId: string, channels: Pick<Channels, 'messageIdDomain'>): string {
@@ -93,6 +117,8 @@ async function followUpBlocked(tx: Db, message: MessageRow): Promise<string | un
       and(
         eq(messages.contactId, message.contactId),
         eq(messages.direction, 'inbound'),
+        // An out-of-office answer does not stop the sequence.
+        eq(messages.autoReply, false),
         or(
           eq(messages.campaignId, campaignId),
           exists(
@@ -192,15 +218,32 @@ async function cancelFollowUps(tx: Db, message: MessageRow, reason: string, now:
     );
 }
 
+/** Sends one queued message; when that ended a campaign message's life, asks whether its campaign is done. */
 export async function sendMessage(
   tx: Db,
-  services: Pick<Services, 'channels' | 'env'>,
+  services: Pick<Services, 'channels' | 'env' | 'sealer'>,
   messageId: string,
   options: SendOptions,
+): Promise<SendOutcome> {
+  const seen: { campaignId: string | null } = { campaignId: null };
+  const outcome = await sendOnce(tx, services, messageId, options, seen);
+  if (outcome.outcome !== 'skipped' && outcome.outcome !== 'retrying' && seen.campaignId !== null) {
+    await requestCompletionCheck(tx, seen.campaignId, `message:${messageId}:${outcome.outcome}`);
+  }
+  return outcome;
+}
+
+async function sendOnce(
+  tx: Db,
+  services: Pick<Services, 'channels' | 'env' | 'sealer'>,
+  messageId: string,
+  options: SendOptions,
+  seen: { campaignId: string | null },
 ): Promise<SendOutcome> {
   const { now } = options;
   const [message] = await tx.select().from(messages).where(eq(messages.id, messageId)).for('update');
   if (!message) return { outcome: 'skipped', status: 'missing' };
+  seen.campaignId = message.campaignId;
   if (message.direction !== 'outbound' || message.status !== 'queued') {
     return { outcome: 'skipped', status: message.status };
   }
@@ -219,9 +262,13 @@ export async function sendMessage(
     await cancelFollowUps(tx, message, `cancelled: an earlier message ${status}`, now);
     if (status === 'bounced') {
       await emit(tx, ownerOf(message), 'message.bounced', { ...eventBase(message), error }, now);
+      // A hard bounce: the address does not take mail, on any campaign of the account.
+      await suppressContact(tx, message.contactId, 'bounce', now);
+      if (message.campaignId !== null) await pauseOnBounceRate(tx, message.campaignId, now);
     }
     return { outcome: status, error };
   };
+  if (options.attempt > 1) return fail(UNKNOWN_OUTCOME);
   if (!contact || contact.deletedAt !== null) return cancel('cancelled: contact deleted');
   if (contact.unsubscribedAt !== null) return cancel('cancelled: contact unsubscribed');
   const blocked = await followUpBlocked(tx, message);
@@ -239,6 +286,39 @@ export async function sendMessage(
     return fail(`missing variables: ${missing.join(', ')}`);
   }
   const conversationId = await conversationFor(tx, message, now);
+  // A DM goes from a connected account, under its platform's rules, checked before any call.
+  const prepared = await prepareChannelSend(
+    tx,
+    services,
+    {
+      userId: message.userId,
+      agentIdentityId: message.agentIdentityId,
+      channel: message.channel,
+      contactId: message.contactId,
+      conversationId,
+    },
+    now,
+  );
+  if (!prepared.ok) {
+    if (prepared.retryAt && options.tryNumber !== undefined) {
+      // The account's daily cap: the same send can go on the next UTC day.
+      await settle(tx, message.id, {
+        scheduledAt: prepared.retryAt,
+        errorMessage: prepared.reason,
+        updatedAt: now,
+      });
+      await enqueueSend(
+        tx,
+        message.id,
+        `cap-${prepared.retryAt.toISOString().slice(0, 10)}`,
+        prepared.retryAt,
+        options.tryNumber,
+      );
+      return { outcome: 'retrying', error: prepared.reason, retryAt: prepared.retryAt };
+    }
+    return fail(prepared.reason);
+  }
+  const replyDomain = services.env.EMAIL_REPLY_DOMAIN;
   const first = await firstOfThread(tx, message);
   const firstId = first ? messageIdOf(first.id, services.channels) : undefined;
   const ownId = messageIdOf(message.id, services.channels);
@@ -252,16 +332,23 @@ export async function sendMessage(
       messageId: ownId,
       ...(firstId ? { inReplyTo: firstId, references: [firstId] } : {}),
       unsubscribeUrl: `${publicUrlOf(services.env)}/unsubscribe/${message.id}`,
+      ...(replyDomain && message.channel === 'email'
+        ? { replyTo: `reply+${conversationId}@${replyDomain}` }
+        : {}),
+      ...(prepared.sender ? { sender: prepared.sender } : {}),
     });
   } catch (error) {
     if (!(error instanceof ChannelFailure)) throw error;
     if (error.reason === 'permanent') {
       return fail(error.message, message.channel === 'email' ? 'bounced' : 'failed');
     }
-    if (options.attempt >= SEND_MAX_ATTEMPTS) {
-      return fail(`gave up after ${options.attempt} attempts: ${error.message}`);
-    }
-    throw error;
+    const tryNumber = options.tryNumber;
+    if (tryNumber === undefined) return fail(error.message);
+    if (tryNumber >= SEND_MAX_TRIES) return fail(`gave up after ${tryNumber} tries: ${error.message}`);
+    const retryAt = new Date(now.getTime() + backoffMs(tryNumber, SEND_RETRY_BACKOFF));
+    await settle(tx, message.id, { errorMessage: `try ${tryNumber}: ${error.message}`, updatedAt: now });
+    await enqueueSend(tx, message.id, `try-${tryNumber + 1}`, retryAt, tryNumber + 1);
+    return { outcome: 'retrying', error: error.message, retryAt };
   }
   await settle(tx, message.id, {
     status: 'sent',
@@ -275,6 +362,9 @@ export async function sendMessage(
     errorMessage: null,
     updatedAt: now,
   });
+  if (prepared.sender) {
+    await recordChannelSend(tx, { messageId: message.id, accountId: prepared.sender.accountId, sentAt: now });
+  }
   await tx
     .update(conversations)
     .set({ lastMessageAt: now, updatedAt: now })

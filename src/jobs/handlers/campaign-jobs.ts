@@ -1,8 +1,9 @@
 /**
  * The campaign engine's jobs: `campaign.run` (discovery, then a drafting job per contact) and
- * `campaign.draft` (one contact's messages). The work is in src/domain/engine; these read the payload.
+ * `campaign.draft` (one contact's messages), `campaign.complete` (completed when nothing is left). The work is in src/domain/engine; these read the payload.
  */
 import { z } from 'zod';
+import { completeIfDone } from '../../domain/engine/complete-campaign.ts';
 import { draftCampaignContact } from '../../domain/engine/draft-job.ts';
 import { runCampaign } from '../../domain/engine/run-campaign.ts';
 import type { JobHandler } from '../../services.ts';
@@ -30,4 +31,9 @@ export const draftCampaignJob: JobHandler = async (ctx) => {
     { campaignId: payload.campaign_id, contactId: payload.contact_id },
     ctx.now,
   );
+};
+
+export const completeCampaignJob: JobHandler = async (ctx) => {
+  const { campaign_id } = RunPayload.parse(ctx.job.payload);
+  await completeIfDone(ctx.db, campaign_id, ctx.now);
 };

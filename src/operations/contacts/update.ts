@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { contacts } from '../../../db/schema-contacts.ts';
 import { sqlState } from '../../../db/sql-state.ts';
@@ -13,6 +14,7 @@ import {
 } from '../../domain/contacts/contact-view.ts';
 import { ContactIdInput, ownedContact } from '../../domain/contacts/owned-contacts.ts';
 import { emit, eventOwnerOf } from '../../domain/events/emit.ts';
+import { withdrawUnsent } from '../../domain/sending/suppression.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
 
@@ -44,7 +46,14 @@ export const contactsUpdate = defineOperation({
       ...(fields.location !== undefined ? { location: fields.location } : {}),
       ...(fields.attributes !== undefined ? { attributes: fields.attributes } : {}),
       ...(fields.tags !== undefined ? { tags: fields.tags } : {}),
-      ...(fields.unsubscribed !== undefined ? { unsubscribedAt: fields.unsubscribed ? ctx.now : null } : {}),
+      ...(fields.unsubscribed === false ? { unsubscribedAt: null, unsubscribeReason: null } : {}),
+      // Already on the list: it keeps the first time and reason.
+      ...(fields.unsubscribed === true
+        ? {
+            unsubscribedAt: sql`coalesce(${contacts.unsubscribedAt}, ${ctx.now.toISOString()}::timestamptz)`,
+            unsubscribeReason: sql`coalesce(${contacts.unsubscribeReason}, 'manual')`,
+          }
+        : {}),
     };
     let row: ContactRow | undefined;
     try {
@@ -61,6 +70,9 @@ export const contactsUpdate = defineOperation({
       throw error;
     }
     if (!row) throw new ApiError('CONTACT_001');
+    if (fields.unsubscribed === true) {
+      await withdrawUnsent(ctx.db, row.id, 'cancelled: contact unsubscribed', ctx.now);
+    }
     const contact = toContact(row);
     await emit(
       ctx.db,
