@@ -2,14 +2,16 @@
  * `npm run bench`: starts iris, a bare express baseline and (x402 section) the stock @x402/express stack in
  * child processes, on a local anvil chain with real USDC for the paid cases; then (mpp section) an iris with
  * both rails and a local Stripe; then (contacts section) an iris per database mode for bulk imports and
- * search, and (jobs section) an iris whose local worker drains no-op jobs; prints req/s, latencies, ratios,
- * debits/s, the credit ledger's checks and jobs/s.
+ * search, (jobs section) an iris whose local worker drains no-op jobs, and (engine, smtp, webhooks) the
+ * campaign engine, the SMTP adapter and webhook deliveries; prints req/s, latencies, ratios, debits/s, the
+ * credit ledger's checks, jobs/s and the rows of those sections.
  */
 import { loadavg } from 'node:os';
 import { type BenchDatabaseServer, describeServer, startBenchDatabaseServer } from './lib/bench-database.ts';
 import { type ChildServer, startChild } from './lib/child-server.ts';
 import { type BenchConfig, readConfig } from './lib/config.ts';
 import { runContactsSection } from './lib/contacts-section.ts';
+import { runEngineSection } from './lib/engine-section.ts';
 import { runJobsSection } from './lib/jobs-section.ts';
 import { runMppSection } from './lib/mpp-section.ts';
 import { PAID_WARMUP } from './lib/paid.ts';
@@ -18,6 +20,8 @@ import { BareReady, PipelineReady, StockReady } from './lib/protocol.ts';
 import { type CaseResult, failuresOf, formatReport } from './lib/report.ts';
 import { createScratchDatabase } from './lib/scratch-database.ts';
 import { CAMPAIGNS_PER_ACCOUNT } from './lib/seed.ts';
+import { runSmtpSection } from './lib/smtp-section.ts';
+import { runWebhooksSection } from './lib/webhooks-section.ts';
 import { burstVerdict, formatBurst, formatPaidLatency } from './lib/x402-report.ts';
 import {
   captureIrisChallenge,
@@ -190,6 +194,14 @@ async function runSections(
     : undefined;
   await cleanUp();
   const jobs = config.sections.has('jobs') ? await runJobsSection(config, server, cleanups, log) : undefined;
+  await cleanUp();
+  const engine = config.sections.has('engine') ? await runEngineSection(config, cleanups, log) : undefined;
+  const smtp = config.sections.has('smtp') ? await runSmtpSection(cleanups, log) : undefined;
+  await cleanUp();
+  const webhooks = config.sections.has('webhooks')
+    ? await runWebhooksSection(config, cleanups, log)
+    : undefined;
+  const extra = [engine, smtp, webhooks];
 
   const results = [...(base?.results ?? []), ...(mpp?.results ?? [])];
   const tables: string[] = [];
@@ -199,9 +211,15 @@ async function runSections(
     tables.push(formatBurst(paid.burst.stock, paid.burst.iris));
   }
   tables.push(...(mpp?.tables ?? []), ...(contacts?.tables ?? []), ...(jobs?.tables ?? []));
-  const scratches = [base?.scratch, mpp?.scratch, contacts?.scratch, jobs?.scratch].filter(
-    (name): name is string => name !== undefined,
-  );
+  tables.push(...extra.flatMap((section) => section?.tables ?? []));
+  const scratches = [
+    base?.scratch,
+    mpp?.scratch,
+    contacts?.scratch,
+    jobs?.scratch,
+    engine?.scratch,
+    webhooks?.scratch,
+  ].filter((name): name is string => name !== undefined);
   process.stdout.write(
     formatReport(
       {
@@ -213,6 +231,7 @@ async function runSections(
           ...(mpp?.setup ?? []),
           ...(contacts?.setup ?? []),
           ...(jobs?.setup ?? []),
+          ...extra.flatMap((section) => section?.setup ?? []),
         ],
         bodies: [...(base?.bodies ?? []), ...(mpp?.bodies ?? []), ...(contacts?.bodies ?? [])].join('; '),
       },
@@ -226,6 +245,7 @@ async function runSections(
     ...(mpp?.failures ?? []),
     ...(contacts?.failures ?? []),
     ...(jobs?.failures ?? []),
+    ...extra.flatMap((section) => section?.failures ?? []),
   ];
   if (paid) {
     for (const [who, latency] of [

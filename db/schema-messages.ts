@@ -79,6 +79,8 @@ export const messages = pgTable(
     index('messages_user_status_created_idx').on(t.userId, t.status, t.createdAt, t.id),
     // The plan's period count of an account's outbound messages.
     index('messages_user_outbound_created_idx').on(t.userId, t.createdAt).where(sql`direction = 'outbound'`),
+    // A contact's messages, which the contact_engagement trigger (migration 0021) counts again on each change.
+    index('messages_contact_idx').on(t.contactId),
   ],
 );
 

@@ -1,7 +1,8 @@
 /**
  * The analytics bench's data: one account with CAMPAIGNS campaigns, CONTACTS contacts, a conversation per
  * contact on email and on Instagram, and MESSAGES messages over them (every REPLY_EVERY-th a reply), written
- * with insert … select from generate_series, then `vacuum analyze`.
+ * with insert … select from generate_series (the messages trigger fills contact_engagement), then
+ * `vacuum analyze`.
  */
 import type postgres from 'postgres';
 
@@ -50,5 +51,5 @@ export async function seed(sql: postgres.Sql, userId: string): Promise<void> {
     from (select i, now() - make_interval(mins => ${MESSAGES} - i) as t from generate_series(1, ${MESSAGES}) as i) as s
     join (select id, contact_id, campaign_id, channel, row_number() over (order by id) as rn from conversations
           where user_id = ${userId}::uuid) as v on v.rn = 1 + s.i % (select count(*) from conversations where user_id = ${userId}::uuid)`;
-  await sql`vacuum analyze campaigns, contacts, conversations, messages`;
+  await sql`vacuum analyze campaigns, contacts, conversations, messages, contact_engagement`;
 }

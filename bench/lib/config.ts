@@ -9,10 +9,24 @@ import { BURST_LIMIT, CLASS_LIMITS, GLOBAL_LIMIT } from '../../src/pipeline/rate
 /**
  * `platform`: the GET rows; `x402`: challenge issuance, paid create latency, same-authorization burst;
  * `mpp`: credit debits with concurrent agents, challenge issuance with both rails; `contacts`: bulk import
- * and search latency on both database modes; `jobs`: no-op jobs/s through the local worker.
+ * and search latency on both database modes; `jobs`: no-op jobs/s through the local worker; `engine`: a
+ * paid agent campaign from its 201 to all drafts approved; `smtp`: messages sent/s through the SMTP adapter;
+ * `webhooks`: deliveries/s and latency to a local receiver.
  */
 /** `mcp`, `boot` and `analytics` are run by bench/mcp/run.ts, bench/boot/run.ts and bench/analytics/run.ts after this script (npm run bench runs them all). */
-export const SECTIONS = ['platform', 'x402', 'mpp', 'contacts', 'jobs', 'mcp', 'boot', 'analytics'] as const;
+export const SECTIONS = [
+  'platform',
+  'x402',
+  'mpp',
+  'contacts',
+  'jobs',
+  'engine',
+  'smtp',
+  'webhooks',
+  'mcp',
+  'boot',
+  'analytics',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchConfig {
@@ -26,7 +40,7 @@ export interface BenchConfig {
   keyCount: number;
   /** The PostgreSQL server the sections create their databases on (bench-database.ts). */
   databaseUrl: string;
-  /** Sections to run (BENCH_ONLY=platform|x402|mpp|contacts|jobs|mcp|boot, comma-separated; all by default). */
+  /** Sections to run (BENCH_ONLY=platform|x402|…|analytics, see SECTIONS, comma-separated; all by default). */
   sections: ReadonlySet<Section>;
   /** Distinct X-Forwarded-For addresses for the unpaid POST /campaigns load (BENCH_ADDRESSES). */
   addressCount: number;

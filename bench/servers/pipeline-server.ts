@@ -115,6 +115,9 @@ async function main(): Promise<void> {
     STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY,
     STRIPE_API_BASE: process.env.STRIPE_API_BASE,
     STRIPE_PROFILE_ID: process.env.STRIPE_PROFILE_ID,
+    // The local worker's concurrency (jobs section) and http:// loopback webhook receivers (webhooks section).
+    JOBS_CONCURRENCY: process.env.JOBS_CONCURRENCY,
+    WEBHOOKS_ALLOW_PRIVATE: process.env.WEBHOOKS_ALLOW_PRIVATE,
   });
   const database = await openBenchDatabase();
   const now = new Date();

@@ -4,7 +4,9 @@
  * overview, a campaign, performance, response time and contact types equals the value computed by hand
  * in the comments; another account's, the agent's and a deleted campaign's rows are never counted.
  */
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { campaigns } from '../../db/schema.ts';
 import { createAccount } from '../../src/domain/accounts/create-account.ts';
 import { emptyHome, runCli } from '../cli/support.ts';
 import { type Owner, seeder } from '../conversations/seed.ts';
@@ -397,5 +399,28 @@ describe('CLI', () => {
     const summary = await runCli(['analytics', 'summary'], env);
     expect(summary.code, summary.stderr).toBe(0);
     expect(JSON.parse(summary.stdout)).toEqual(await data(keyA, '/analytics/overview'));
+  });
+});
+
+describe('the engagement totals kept by the database', () => {
+  it('follow message changes and a campaign deleted and restored, equal to a direct count each time', async () => {
+    const listed = await data(keyB, '/campaigns');
+    const campaignId = listed[0].id as string;
+    const db = server.services.db;
+    const original = (await data(keyB, '/analytics/overview')).engagement;
+    // B's one sent message bounces: sent stays (it went out), bounced and the rate follow.
+    await db.execute(
+      sql`update messages set status = 'bounced' where campaign_id = ${campaignId} and direction = 'outbound' and sent_at is not null`,
+    );
+    expect((await data(keyB, '/analytics/overview')).engagement).toMatchObject({ bounced: 1, delivered: 1 });
+    await db.execute(
+      sql`update messages set status = 'delivered' where campaign_id = ${campaignId} and status = 'bounced'`,
+    );
+    expect((await data(keyB, '/analytics/overview')).engagement).toEqual(original);
+    // Deleted, the campaign's messages count no more; restored, they count again.
+    await db.update(campaigns).set({ deletedAt: new Date() }).where(eq(campaigns.id, campaignId));
+    expect((await data(keyB, '/analytics/overview')).engagement).toEqual(ZERO);
+    await db.update(campaigns).set({ deletedAt: null }).where(eq(campaigns.id, campaignId));
+    expect((await data(keyB, '/analytics/overview')).engagement).toEqual(original);
   });
 });

@@ -11,7 +11,8 @@
  * - reply_rate: replied / contacts_sent, 0 when nothing was sent.
  *
  * Per channel, each figure counts that channel's messages and contacts; the totals count a contact
- * reached on two channels once.
+ * reached on two channels once. The database keeps these figures per contact (table contact_engagement,
+ * maintained by triggers on messages and campaigns), so a principal's totals sum one row per contact.
  */
 import { sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
@@ -19,8 +20,9 @@ import { z } from 'zod';
 import type { Db } from '../../../db/client.ts';
 import { queryRows } from '../../../db/client.ts';
 import { messages } from '../../../db/schema-messages.ts';
+import { userIdOf } from '../api-keys/owned-key.ts';
 import { CHANNELS, type Channel } from '../campaigns/channels.ts';
-import type { Principal } from '../principal.ts';
+import { agentIdentityOf, type Principal } from '../principal.ts';
 import { campaignLive, ownedBy, rate } from './scope.ts';
 
 const Count = z.number().int();
@@ -107,9 +109,27 @@ function engagementQuery(scope: EngagementScope, byChannel: boolean) {
     group by channel`;
 }
 
-/** Engagement of everything in scope. */
+/**
+ * The same totals for all of a principal's messages, summed over the `contact_engagement` rows the
+ * database keeps per contact with the expressions of engagementQuery (migration 0021): one row per
+ * contact instead of every message.
+ */
+function keptTotalsQuery(principal: Principal) {
+  const identity = agentIdentityOf(principal);
+  const owner = identity
+    ? sql`agent and owner_id = ${identity}::uuid`
+    : sql`not agent and owner_id = ${userIdOf(principal)}::uuid`;
+  return sql`select null::text as channel, coalesce(sum(sent), 0)::int as sent,
+      coalesce(sum(delivered), 0)::int as delivered, coalesce(sum(opened), 0)::int as opened,
+      coalesce(sum(bounced), 0)::int as bounced, count(*) filter (where reached)::int as contacts_sent,
+      count(*) filter (where replied)::int as replied
+    from contact_engagement where ${owner}`;
+}
+
+/** Engagement of everything in scope (of all a principal's messages: from the per-contact totals). */
 export async function engagementTotals(db: Db, scope: EngagementScope): Promise<Engagement> {
-  const [row] = await queryRows<EngagementRow>(db, engagementQuery(scope, false));
+  const query = scope.campaignId ? engagementQuery(scope, false) : keptTotalsQuery(scope.principal);
+  const [row] = await queryRows<EngagementRow>(db, query);
   return toEngagement(row);
 }
 

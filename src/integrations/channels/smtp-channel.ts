@@ -26,7 +26,14 @@ export function classifySmtpError(error: unknown): ChannelFailure {
 }
 
 export function createSmtpChannel(smtpUrl: string, from: string): SmtpChannel {
-  const transport = nodemailer.createTransport(smtpUrl);
+  // Pooled: up to 5 open connections, each reused for 100 messages; options in SMTP_URL's query
+  // (e.g. `?pool=false`, `?maxConnections=10`) take precedence.
+  const transport = nodemailer.createTransport({
+    url: smtpUrl,
+    pool: true,
+    maxConnections: 5,
+    maxMessages: 100,
+  });
   return {
     async send(message: OutgoingMessage): Promise<SendResult> {
       try {
@@ -35,6 +42,7 @@ export function createSmtpChannel(smtpUrl: string, from: string): SmtpChannel {
           to: message.to,
           subject: message.subject ?? '',
           text: message.text,
+          ...(message.html ? { html: message.html } : {}),
           messageId: message.messageId,
           ...(message.replyTo ? { replyTo: message.replyTo } : {}),
           ...(message.inReplyTo ? { inReplyTo: message.inReplyTo } : {}),

@@ -5,8 +5,8 @@
  * answer kept. Network failures are values, not throws; only an abort by the caller throws.
  */
 
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { WebhookTarget } from './resolve-target.ts';
@@ -26,6 +26,31 @@ export interface PostOptions {
 export type PostResult =
   | { kind: 'answered'; status: number; body: string; latencyMs: number }
   | { kind: 'failed'; error: string; latencyMs: number };
+
+/**
+ * Kept-alive connections, one pool per checked address, port and host name: deliveries to one receiver
+ * reuse their connections, and a pooled connection only ever leads to the address it was opened to.
+ */
+const agents = new Map<string, HttpAgent>();
+const MAX_POOLS = 256;
+
+function agentFor(target: WebhookTarget, secure: boolean): HttpAgent {
+  const key = `${target.url.protocol}//${target.hostname}:${target.url.port}@${target.address.address}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    if (agents.size >= MAX_POOLS) {
+      for (const [oldest, pooled] of agents) {
+        pooled.destroy();
+        agents.delete(oldest);
+        break;
+      }
+    }
+    const options = { keepAlive: true, maxSockets: 16, maxFreeSockets: 4, timeout: 60_000 };
+    agent = secure ? new HttpsAgent(options) : new HttpAgent(options);
+    agents.set(key, agent);
+  }
+  return agent;
+}
 
 function pinnedLookup(target: WebhookTarget): LookupFunction {
   const { address, family } = target.address;
@@ -65,7 +90,7 @@ export function postWebhook(options: PostOptions): Promise<PostResult> {
       headers: { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) },
       lookup: pinnedLookup(target),
       ...(secure ? { servername: target.hostname } : {}),
-      agent: false,
+      agent: agentFor(target, secure),
     });
     const deadline = setTimeout(() => {
       finish({ kind: 'failed', error: `timed out after ${options.timeoutMs} ms`, latencyMs: elapsed() });
