@@ -1,9 +1,10 @@
 /**
  * Tables of the payment rails: agent identities, x402 authorizations (one row per EIP-3009
- * authorization, claimed under a unique constraint), the append-only payments ledger and refunds owed.
+ * authorization, claimed under a unique constraint), the append-only payments ledger, refunds owed, and
+ * the sign-in-with-X messages already used.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 
 export const agentIdentities = pgTable(
@@ -14,9 +15,19 @@ export const agentIdentities = pgTable(
     kind: text('kind').notNull(),
     /** Checksummed address for wallets. */
     subject: text('subject').notNull(),
+    /** Most the identity may pay per UTC day, in US cents (USDC counted at 1 USDC = 100 cents); null: no cap. */
+    dailyCapCents: integer('daily_cap_cents'),
+    /** Most one paid call may cost, in US cents; null: no cap. */
+    perCampaignCapCents: integer('per_campaign_cap_cents'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('agent_identities_kind_subject_key').on(t.kind, t.subject)],
+  (t) => [
+    uniqueIndex('agent_identities_kind_subject_key').on(t.kind, t.subject),
+    check(
+      'agent_identities_caps_non_negative',
+      sql`${t.dailyCapCents} >= 0 and ${t.perCampaignCapCents} >= 0`,
+    ),
+  ],
 );
 
 export const x402Authorizations = pgTable(
@@ -82,6 +93,8 @@ export const payments = pgTable(
     /** The money movement: a transaction hash or a PaymentIntent id; unique per rail. */
     reference: text('reference').notNull(),
     authorizationId: uuid('authorization_id'),
+    /** The signed receipt (compact JWS) given to the payer. */
+    receipt: text('receipt'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [
@@ -103,8 +116,27 @@ export const paymentRefunds = pgTable(
     /** owed until sent back; sent with the refund's own reference (transaction hash). */
     state: text('state').notNull(),
     reference: text('reference'),
+    /** The signed receipt (compact JWS) of the refund once sent. */
+    receipt: text('receipt'),
     createdAt: ts('created_at').notNull().defaultNow(),
     sentAt: ts('sent_at'),
   },
   (t) => [uniqueIndex('payment_refunds_payment_key').on(t.paymentId)],
+);
+
+/** Sign-in-with-X messages used: one sign-in per wallet and nonce, kept until the message expires. */
+export const siwxSignIns = pgTable(
+  'siwx_sign_ins',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Checksummed wallet address. */
+    address: text('address').notNull(),
+    nonce: text('nonce').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('siwx_sign_ins_address_nonce_key').on(t.address, t.nonce),
+    index('siwx_sign_ins_expires_idx').on(t.expiresAt),
+  ],
 );

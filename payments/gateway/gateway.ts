@@ -3,10 +3,12 @@
  * every rail that supports it, and hands a call to the rail it belongs to. Challenges are kept assembled
  * per operation (one with an expiring part until shortly before it expires), so issuing one is a lookup.
  */
+
+import { priceOfQuote, QUOTE_HEADER } from '../../src/domain/quotes/quote-token.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { ErrorCode } from '../../src/errors/catalogue.ts';
 import { isPayable, type Operation, type PayableOperation } from '../../src/operations/define-operation.ts';
-import type { PaymentGateway } from '../../src/services.ts';
+import type { PaymentCall, PaymentGateway } from '../../src/services.ts';
 import { NO_STORE } from './payment-errors.ts';
 import type { PaymentRail } from './rail.ts';
 
@@ -25,6 +27,36 @@ interface CachedChallenge {
 
 /** Expiring parts are rebuilt this long before they expire. */
 const REFRESH_MARGIN_MS = 60_000;
+
+/**
+ * The operation with the terms an `Iris-Quote` header fixes (PAYMENT_009 when the quote does not hold
+ * for this call); `fixed` when they differ from the operation's current terms.
+ */
+async function quotedTerms(
+  call: PaymentCall,
+  operation: PayableOperation,
+): Promise<{ operation: PayableOperation; fixed: boolean }> {
+  const token = call.request.header(QUOTE_HEADER);
+  if (token === undefined) return { operation, fixed: false };
+  const quoted = await priceOfQuote(call.services.env, token.trim(), {
+    operationId: operation.id,
+    input: call.input,
+    now: call.now,
+    description: operation.payment.price.description,
+  });
+  const current = operation.payment;
+  const fixed =
+    quoted.price.x402Atomic !== current.price.x402Atomic ||
+    quoted.price.mppCents !== current.price.mppCents ||
+    (quoted.credits ?? undefined) !== current.credits;
+  if (!fixed) return { operation, fixed };
+  const payment = {
+    ...current,
+    price: quoted.price,
+    ...(quoted.credits === null ? {} : { credits: quoted.credits }),
+  };
+  return { operation: { ...operation, payment }, fixed };
+}
 
 export function createPaymentGateway(
   rails: readonly PaymentRail[],
@@ -75,14 +107,19 @@ export function createPaymentGateway(
     rails,
     paymentRequired,
     async handle(request) {
-      const operation = operationOf(request.operation.id);
+      const quoted = await quotedTerms(request, operationOf(request.operation.id));
+      const operation = quoted.operation;
       const call = { ...request, operation };
       // Input no payment could buy is refused before any payment is asked for.
       operation.payment.check?.(call.input);
       const supporting = rails.filter((r) => r.supports(operation));
       const rail =
         supporting.find((r) => r.carries(call.request)) ?? supporting.find((r) => r.serves?.(call) === true);
-      if (!rail) throw await paymentRequired(operation);
+      if (!rail) {
+        // A quoted price differing from today's gets a challenge of its own, never the cached one.
+        if (quoted.fixed) throw (await build(operation, 'PAYMENT_001', undefined)).error;
+        throw await paymentRequired(operation);
+      }
       return rail.pay({ ...call, price: operation.payment.price });
     },
     async identify(request) {

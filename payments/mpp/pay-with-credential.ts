@@ -5,6 +5,7 @@
  * Stripe → apply in one transaction (charge-settlement.ts). A credential sent twice is charged once; a
  * charge whose answer was lost is found again through its PaymentIntent's metadata.
  */
+import { holdSpendCaps } from '../../src/domain/payments/spend-caps.ts';
 import { requestHash, validateIdempotencyKey } from '../../src/pipeline/idempotency.ts';
 import type { OperationResponse } from '../../src/pipeline/operation-io.ts';
 import { replayOf } from '../../src/pipeline/reservation.ts';
@@ -94,6 +95,12 @@ export async function payWithCredential(
   try {
     charge = await purchase.prepare(async (tx) => {
       const identityId = await bindSpt(tx, credential.sptHash, keyIdentity);
+      // Counted while the identity's row is held: parallel payments cannot pass a cap together.
+      await holdSpendCaps(tx, identityId, {
+        costCents: call.price.mppCents,
+        buysCampaign: call.operation.payment.deferred !== undefined,
+        now: call.now,
+      });
       const reserved = await charges.claim(tx, {
         challengeId: credential.challengeId,
         sptHash: credential.sptHash,

@@ -13,7 +13,9 @@ import {
   type ReceivedPayment,
   recordPayment,
 } from '../../src/domain/payments/complete-purchase.ts';
+import { paymentReceiptSigner, receiptHeader } from '../../src/domain/payments/payment-receipt.ts';
 import { agentPrincipal } from '../../src/domain/principal.ts';
+import type { ReceiptFacts } from '../../src/domain/receipts/receipt.ts';
 import type { PayableOperation } from '../../src/operations/define-operation.ts';
 import type { StoredResponse } from '../../src/pipeline/operation-io.ts';
 import { runHandler, successResponse } from '../../src/pipeline/run-handler.ts';
@@ -33,18 +35,54 @@ function withPayment(
   const meta = (body.meta as Record<string, unknown> | undefined) ?? {};
   return {
     status: response.status,
-    headers: { ...response.headers, ...receiptHeaders(receipt) },
+    headers: {
+      ...response.headers,
+      ...receiptHeaders(receipt),
+      ...(typeof payment.receipt === 'string' ? receiptHeader(payment.receipt) : {}),
+    },
     body: { ...body, meta: { ...meta, payment } },
   };
 }
 
-function received(charge: ChargeRow, receipt: Receipt.Receipt): ReceivedPayment {
+function received(charge: ChargeRow, receipt: Receipt.Receipt, facts: Signed): ReceivedPayment {
   return {
+    signReceipt: paymentReceiptSigner(facts.deps.services.env, facts.deps.publicUrl, facts.facts),
     rail: 'mpp',
     identityId: charge.identityId as string,
     amountMinor: BigInt(charge.amountCents),
     currency: 'usd',
     reference: receipt.reference,
+  };
+}
+
+/** What the signed receipt of a charge states (a settlement unless the caller says otherwise). */
+interface Signed {
+  deps: MppDeps;
+  facts: ReceiptFacts;
+}
+
+function receiptFacts(
+  deps: MppDeps,
+  operation: PayableOperation,
+  charge: ChargeRow,
+  receipt: Receipt.Receipt,
+  resourceId: string | null,
+  at: Date,
+  kind: ReceiptFacts['kind'] = 'settlement',
+): Signed {
+  return {
+    deps,
+    facts: {
+      kind,
+      rail: 'mpp',
+      operation: operation.id,
+      identityId: charge.identityId as string,
+      amountMinor: charge.amountCents,
+      currency: 'usd',
+      reference: receipt.reference,
+      resourceId,
+      at,
+    },
   };
 }
 
@@ -55,7 +93,17 @@ function purchaseAfterCharge(deps: MppDeps, operation: PayableOperation, request
     async apply(tx: Db, charge: ChargeRow, receipt: Receipt.Receipt) {
       const identityId = charge.identityId as string;
       const now = deps.services.clock();
-      const paymentId = await recordPayment(tx, received(charge, receipt), null, now);
+      const { id: paymentId, receipt: signed } = await recordPayment(
+        tx,
+        // What the handler makes once the money moved is a credit pack.
+        received(
+          charge,
+          receipt,
+          receiptFacts(deps, operation, charge, receipt, null, now, 'credit_purchase'),
+        ),
+        null,
+        now,
+      );
       const run = await runHandler({ ...deps.services, db: tx }, operation, charge.input, {
         principal: agentPrincipal(deps.services.systemUserId, identityId),
         requestId,
@@ -72,6 +120,8 @@ function purchaseAfterCharge(deps: MppDeps, operation: PayableOperation, request
         rail: 'mpp',
         reference: receipt.reference,
         identity_id: identityId,
+        payment_id: paymentId,
+        receipt: signed,
         ...(agentKey ? { agent_api_key: agentKey } : {}),
       });
     },
@@ -111,12 +161,19 @@ function deferredPurchase(deps: MppDeps, operation: PayableOperation, call: Purc
       return charge as ChargeRow;
     },
     async apply(tx: Db, charge: ChargeRow, receipt: Receipt.Receipt) {
-      const { data, agentKey } = await completeDeferredPurchase(
+      const now = deps.services.clock();
+      const resourceId = charge.resourceId as string;
+      const {
+        data,
+        agentKey,
+        paymentId,
+        receipt: signed,
+      } = await completeDeferredPurchase(
         tx,
         operation,
-        charge.resourceId as string,
-        received(charge, receipt),
-        { systemUserId: deps.services.systemUserId, keyLabel: KEY_LABEL, now: deps.services.clock() },
+        resourceId,
+        received(charge, receipt, receiptFacts(deps, operation, charge, receipt, resourceId, now)),
+        { systemUserId: deps.services.systemUserId, keyLabel: KEY_LABEL, now },
       );
       return withPayment(
         { status: operation.successStatus ?? 200, headers: {}, body: { success: true, data } },
@@ -125,6 +182,8 @@ function deferredPurchase(deps: MppDeps, operation: PayableOperation, call: Purc
           rail: 'mpp',
           reference: receipt.reference,
           identity_id: charge.identityId,
+          payment_id: paymentId,
+          receipt: signed,
           ...(agentKey ? { agent_api_key: agentKey } : {}),
         },
       );

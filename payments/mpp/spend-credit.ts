@@ -12,6 +12,7 @@ import {
   campaignRefundReference,
 } from '../../src/domain/payments/refund-campaign.ts';
 import { agentPrincipal } from '../../src/domain/principal.ts';
+import { RECEIPT_HEADER, signReceipt } from '../../src/domain/receipts/receipt.ts';
 import type { OperationResponse, StoredResponse } from '../../src/pipeline/operation-io.ts';
 import { runHandler } from '../../src/pipeline/run-handler.ts';
 import type { PaidCall } from '../gateway/rail.ts';
@@ -89,9 +90,20 @@ export async function spendCredit(
             ? await payment.deferred.activate(tx, resourceId, call.now)
             : undefined;
           const body = run.response.body as Record<string, unknown>;
+          const receipt = await signReceipt(deps.services.env, deps.publicUrl, {
+            kind: 'credit_spend',
+            rail: 'mpp',
+            operation: call.operation.id,
+            identityId,
+            amountMinor: credits,
+            currency: 'credits',
+            reference: debitReference(resourceId),
+            resourceId,
+            at: call.now,
+          });
           response = {
             status: run.response.status,
-            headers: run.response.headers,
+            headers: { ...run.response.headers, [RECEIPT_HEADER]: receipt },
             body: {
               ...body,
               ...(live === undefined ? {} : { data: live }),
@@ -101,6 +113,7 @@ export async function spendCredit(
                   credits_spent: credits,
                   balance: debit.balance,
                   identity_id: identityId,
+                  receipt,
                 },
               },
             },

@@ -28,6 +28,8 @@ const V2 = z.object({
   resource: z.object({ url: z.string() }).loose().optional(),
   accepted: z.object({ scheme: z.string(), network: z.string() }).loose(),
   payload: ExactEvmPayload,
+  /** Extension echoes (payment-identifier); checked by their own helpers. */
+  extensions: z.record(z.string(), z.unknown()).optional(),
 });
 
 const V1 = z.object({

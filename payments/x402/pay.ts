@@ -7,10 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { getAddress } from 'viem';
 import { upsertIdentity } from '../../src/domain/agents/identities.ts';
+import { centsOfUsdc, holdSpendCaps } from '../../src/domain/payments/spend-caps.ts';
 import { x402Amount } from '../../src/domain/pricing.ts';
 import { agentPrincipal } from '../../src/domain/principal.ts';
 import type { ApiError } from '../../src/errors/api-error.ts';
-import { requestHash, validateIdempotencyKey } from '../../src/pipeline/idempotency.ts';
+import { requestHash } from '../../src/pipeline/idempotency.ts';
 import type { OperationResponse } from '../../src/pipeline/operation-io.ts';
 import { runHandler } from '../../src/pipeline/run-handler.ts';
 import { paymentOfAnotherIdentity, paymentReused } from '../gateway/payment-errors.ts';
@@ -25,6 +26,7 @@ import {
 import { paymentRequirements } from './challenge.ts';
 import { decodePayment, paymentHeaderOf } from './decode-payment.ts';
 import { ChainUnavailableError } from './facilitator.ts';
+import { retryKeyOf } from './payment-identifier.ts';
 import { REASON } from './reasons.ts';
 import { authorizationInProgress, chainUnavailable, verificationFailed } from './responses.ts';
 import { answerSettlement, continueSettlement, settle } from './settlement.ts';
@@ -156,8 +158,9 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
   const nonce = authorization.nonce.toLowerCase();
   const signed = payloadHash(decoded.exact);
   const hash = requestHash({ operation: call.operation.id, input: call.input });
-  const idempotencyKey = call.request.header('idempotency-key');
-  if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
+  const retry = retryKeyOf(decoded.payload, call.request.header('idempotency-key'));
+  if ('invalid' in retry) throw fail(`invalid_payment_identifier: ${retry.invalid}`);
+  const idempotencyKey = retry.key;
 
   // Settling starts at once, held by a gate: what comes before its broadcast (the transaction's gas and
   // fees, asked of the chain) runs alongside verify and the reservation. Nothing is broadcast before the
@@ -217,6 +220,12 @@ export async function payWithX402(deps: X402Deps, call: PaidCall): Promise<Opera
           if (call.principal.kind === 'key' && call.principal.agentIdentityId !== identityId) {
             throw paymentOfAnotherIdentity('API key', 'the paying wallet');
           }
+          // Counted while the identity's row is held: parallel payments cannot pass a cap together.
+          await holdSpendCaps(tx, identityId, {
+            costCents: centsOfUsdc(x402Amount(call.price)),
+            buysCampaign: call.operation.payment.deferred !== undefined,
+            now: call.now,
+          });
           row = await authorizations.claim(tx, {
             network: config.network.id,
             asset: config.asset,

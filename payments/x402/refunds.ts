@@ -6,6 +6,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Hex } from 'viem';
 import { paymentRefunds, payments, x402Authorizations } from '../../db/schema-payments.ts';
+import { receiptForRefund } from '../../src/domain/payments/payment-receipt.ts';
 import type { PayableOperation } from '../../src/operations/define-operation.ts';
 import { eip3009Abi } from './eip3009.ts';
 import type { X402Deps } from './x402-deps.ts';
@@ -76,13 +77,15 @@ export async function recordRefundOwed(
 export async function settleRefund(deps: X402Deps, authorizationId: string): Promise<RefundState> {
   const { services } = deps;
   const [found] = await services.db
-    .select({ refund: paymentRefunds, payer: payments.payer })
+    .select({ refund: paymentRefunds, payment: payments, operationId: x402Authorizations.operationId })
     .from(paymentRefunds)
     .innerJoin(payments, eq(paymentRefunds.paymentId, payments.id))
+    .innerJoin(x402Authorizations, eq(payments.authorizationId, x402Authorizations.id))
     .where(eq(payments.authorizationId, authorizationId))
     .limit(1);
   if (!found) return { state: 'owed' };
-  const { refund, payer } = found;
+  const { refund, payment, operationId } = found;
+  const payer = payment.payer;
   if (refund.state === 'sent') return { state: 'sent', reference: refund.reference };
   if (refund.state !== 'owed' || !deps.refunder || !payer) return { state: 'owed' };
 
@@ -118,10 +121,27 @@ export async function settleRefund(deps: X402Deps, authorizationId: string): Pro
     return { state: 'owed' };
   }
   const now = services.clock();
-  await services.db
-    .update(paymentRefunds)
-    .set({ state: 'sent', reference: hash, sentAt: now })
-    .where(eq(paymentRefunds.id, refund.id));
+  const sentHash = hash;
+  await services.db.transaction(async (tx) => {
+    await tx
+      .update(paymentRefunds)
+      .set({ state: 'sent', reference: sentHash, sentAt: now })
+      .where(eq(paymentRefunds.id, refund.id));
+    await receiptForRefund(tx, services.env, deps.publicUrl, refund.id, {
+      kind: 'refund',
+      rail: 'x402',
+      operation: operationId,
+      identityId: payment.identityId,
+      amountMinor: refund.amountMinor,
+      currency: refund.currency,
+      reference: sentHash,
+      resourceId: payment.campaignId,
+      paymentId: payment.id,
+      payer,
+      network: payment.network,
+      at: now,
+    });
+  });
   await services.db
     .update(x402Authorizations)
     .set({ state: 'refunded', updatedAt: now })

@@ -6,6 +6,7 @@
 import { encodePaymentResponseHeader } from '@x402/core/http';
 import type { SettleResponse } from '@x402/core/types';
 import type { ApiKeyWithSecret } from '../../src/domain/api-keys/api-key-view.ts';
+import { receiptHeader } from '../../src/domain/payments/payment-receipt.ts';
 import { formatUsdc, type Price } from '../../src/domain/pricing.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
@@ -27,6 +28,10 @@ export interface PaymentMeta {
   payer: string;
   amount: string;
   identity_id: string;
+  /** The payment's id: GET /payments/:id tells its status (an authorization's id while it settles). */
+  payment_id?: string;
+  /** The signed receipt (compact JWS), once settled. */
+  receipt?: string;
   /** Only on the payment that created the identity's key (and replays of it). */
   agent_api_key?: ApiKeyWithSecret;
 }
@@ -39,7 +44,13 @@ export function paidResponse(
 ): StoredResponse {
   return {
     status,
-    headers: { ...receiptHeaders(settle), ...NO_STORE, ...(status === 202 ? { 'Retry-After': '2' } : {}) },
+    headers: {
+      ...receiptHeaders(settle),
+      ...NO_STORE,
+      ...(meta.receipt ? receiptHeader(meta.receipt) : {}),
+      ...(status === 202 ? { 'Retry-After': '2' } : {}),
+      ...(status === 202 && meta.payment_id ? { Location: `/payments/${meta.payment_id}` } : {}),
+    },
     body: { success: true, data, meta: { payment: meta } },
   };
 }

@@ -31,10 +31,15 @@ function headersOf(message: IncomingMessage): Headers {
 /** viem sends a plain record; a Headers object or pairs are accepted too. */
 function headerRecord(headers: RequestInit['headers']): Record<string, string> {
   if (!headers) return {};
-  if (headers instanceof Headers || Array.isArray(headers)) return Object.fromEntries(new Headers(headers));
   const record: Record<string, string> = {};
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    new Headers(headers).forEach((value, name) => {
+      record[name] = value;
+    });
+    return record;
+  }
   for (const [name, value] of Object.entries(headers)) {
-    record[name] = typeof value === 'string' ? value : value.join(', ');
+    record[name] = Array.isArray(value) ? value.join(', ') : String(value);
   }
   return record;
 }

@@ -17,6 +17,7 @@ import type { Address, Hex } from 'viem';
 import { queryRows } from '../../db/client.ts';
 import { x402Authorizations } from '../../db/schema-payments.ts';
 import { completeDeferredPurchase, PurchaseGone } from '../../src/domain/payments/complete-purchase.ts';
+import { paymentReceiptSigner } from '../../src/domain/payments/payment-receipt.ts';
 import { formatUsdc } from '../../src/domain/pricing.ts';
 import { agentPrincipal } from '../../src/domain/principal.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
@@ -94,7 +95,7 @@ export async function markSettled(
     if (row.state !== 'reserved' && row.state !== 'submitted') {
       throw new PurchaseGone(`authorization is ${row.state}`);
     }
-    const { data, agentKey } = await completeDeferredPurchase(
+    const { data, agentKey, paymentId, receipt } = await completeDeferredPurchase(
       tx,
       operation,
       resourceId,
@@ -108,6 +109,19 @@ export async function markSettled(
         network: reserved.network,
         asset: reserved.asset,
         authorizationId: reserved.id,
+        signReceipt: paymentReceiptSigner(services.env, deps.publicUrl, {
+          kind: 'settlement',
+          rail: 'x402',
+          operation: operation.id,
+          identityId,
+          amountMinor: reserved.amountAtomic,
+          currency: 'USDC',
+          reference: transaction,
+          resourceId,
+          payer: reserved.payer,
+          network: reserved.network,
+          at: now,
+        }),
       },
       {
         systemUserId: services.systemUserId,
@@ -124,6 +138,8 @@ export async function markSettled(
     };
     const response = paidResponse(operation.successStatus ?? 200, data, settle, {
       ...meta(reserved, 'settled', transaction),
+      payment_id: paymentId,
+      ...(receipt ? { receipt } : {}),
       ...(agentKey ? { agent_api_key: agentKey } : {}),
     });
     // The row settled and its audit entry, in one statement.
@@ -270,7 +286,10 @@ export async function answerSettlement(
     const waiting = row.resourceId
       ? await operation.payment.deferred?.view(deps.services.db, row.resourceId)
       : null;
-    return paidResponse(202, waiting ?? null, result, meta(row, 'pending', result.transaction));
+    return paidResponse(202, waiting ?? null, result, {
+      ...meta(row, 'pending', result.transaction),
+      payment_id: row.id,
+    });
   }
   const verdict = await chainVerdict(deps, row);
   if (verdict.used) return settledOrRefunded(deps, operation, row, verdict.transaction, requestId);

@@ -4,6 +4,7 @@
  */
 
 import { KnownIdentities } from '../../src/domain/agents/identities.ts';
+import { agentPrincipal } from '../../src/domain/principal.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { Services } from '../../src/services.ts';
 import type { PaymentRail } from '../gateway/rail.ts';
@@ -13,9 +14,11 @@ import { x402Challenge } from './challenge.ts';
 import type { X402Config } from './config.ts';
 import { paymentHeaderOf } from './decode-payment.ts';
 import { createFacilitator, createSettler } from './facilitator.ts';
+import { identifyByPayment } from './identify.ts';
 import { payWithX402 } from './pay.ts';
 import { continueSettlement } from './settlement.ts';
 import { createChainClient } from './settler.ts';
+import { identifyBySiwx } from './siwx.ts';
 import type { X402Deps } from './x402-deps.ts';
 import { x402Wire } from './x402-wire.ts';
 
@@ -62,6 +65,10 @@ export function createX402Rail(
     challenge: async (operation, price) => x402Challenge(config, operation, price, publicUrl),
     carries: (request) => paymentHeaderOf(request.header) !== undefined,
     pay: (call) => payWithX402(deps, call),
+    async identify(request) {
+      const identityId = (await identifyBySiwx(deps, request)) ?? (await identifyByPayment(deps, request));
+      return identityId ? agentPrincipal(services.systemUserId, identityId) : undefined;
+    },
     close: () => reconciler.stop(),
   };
 }

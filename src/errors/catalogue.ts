@@ -64,6 +64,8 @@ export const ERROR_CATALOGUE = {
   },
   PAYMENT_006: { status: 400, message: 'invalid credit pack id' },
   PAYMENT_007: { status: 500, message: 'credit purchase failed - if payment was charged, contact support' },
+  PAYMENT_008: { status: 402, message: 'spend cap reached' },
+  PAYMENT_009: { status: 400, message: 'invalid or expired quote' },
 
   BILLING_004: { status: 402, message: 'payment failed (card declined)' },
   BILLING_010: { status: 429, message: 'plan usage limit reached - upgrade to continue' },

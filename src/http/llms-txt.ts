@@ -3,6 +3,7 @@
  * the API. `npm run llms` rewrites the committed copy at the repository root; a test checks they match.
  */
 import { type EmittedEvent, EVENT_DATA } from '../domain/events/event-types.ts';
+import { AGENT_FLOW_LLMS } from '../domain/payments/agent-flow-llms.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
 import type { Operation } from '../operations/define-operation.ts';
 import { BURST_LIMIT, CLASS_LIMITS, GLOBAL_LIMIT, type LimitRule } from '../pipeline/rate-limit/limits.ts';
@@ -67,6 +68,7 @@ export function llmsTxt(operations: readonly Operation[], rails: readonly RailWi
     '  new request. A malformed key: 400 SERVER_002. A 409 SERVER_016 with Retry-After: wait that many seconds.',
     '',
     ...rails.flatMap((rail) => [...rail.llms, '']),
+    ...(rails.length > 0 ? [...AGENT_FLOW_LLMS, ''] : []),
     '## Events',
     '',
     '- Changes write an event in the same transaction (nothing is reported that did not happen). Webhook',

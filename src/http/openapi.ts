@@ -4,6 +4,7 @@
  */
 
 import { type EmittedEvent, EVENT_DATA } from '../domain/events/event-types.ts';
+import { paymentInfoOf, SERVICE_INFO } from '../domain/payments/payment-offers.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.ts';
 import { isMutation, type Operation, pathParams } from '../operations/define-operation.ts';
 import { type JsonSchema, PAGINATION_SCHEMA, toJsonSchema } from '../operations/json-schema.ts';
@@ -168,6 +169,8 @@ function operationObject(operation: Operation, rails: readonly RailWire[]): Reco
   }
   if (operation.payment) {
     result['x-iris-payable'] = true;
+    const paymentInfo = paymentInfoOf(operation, paying);
+    if (paymentInfo) result['x-payment-info'] = paymentInfo;
     const success = (result.responses as Record<string, Record<string, unknown>>)[
       String(operation.successStatus ?? 200)
     ];
@@ -273,6 +276,7 @@ export function openApiDocument(
       description:
         'Multi-channel outreach campaigns for people (scoped API keys) and autonomous agents. Responses are `{success, data, meta?}`; errors are `{success: false, error: {code, message, requestId}}`.',
     },
+    'x-service-info': SERVICE_INFO,
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],
     tags: [...new Set(operations.map((o) => o.id.split('.')[0] as string))].map((name) => ({ name })),

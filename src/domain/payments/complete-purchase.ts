@@ -3,7 +3,7 @@
  * made live by the operation's own hook, the payment enters the append-only payments table, and the
  * paying identity gets its API key with its first payment. Runs inside the caller's transaction.
  */
-
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../../db/client.ts';
 import { payments } from '../../../db/schema-payments.ts';
 import type { Operation } from '../../operations/define-operation.ts';
@@ -25,6 +25,8 @@ export interface ReceivedPayment {
   network?: string | null;
   asset?: string | null;
   authorizationId?: string | null;
+  /** Signs the payment's receipt, given the id the row is to take (stored with the row). */
+  signReceipt?: (paymentId: string) => Promise<string>;
 }
 
 export async function recordPayment(
@@ -32,10 +34,15 @@ export async function recordPayment(
   payment: ReceivedPayment,
   resourceId: string | null,
   now: Date,
-): Promise<string> {
+): Promise<{ id: string; receipt: string | null }> {
+  // The row is append-only: its id is chosen here so the receipt naming it is written with it.
+  const id = randomUUID();
+  const receipt = payment.signReceipt ? await payment.signReceipt(id) : null;
   const [row] = await tx
     .insert(payments)
     .values({
+      id,
+      receipt,
       rail: payment.rail,
       identityId: payment.identityId,
       campaignId: resourceId,
@@ -50,7 +57,7 @@ export async function recordPayment(
     })
     .returning({ id: payments.id });
   if (!row) throw new Error('payment not recorded');
-  return row.id;
+  return { id: row.id, receipt };
 }
 
 /** The identity's API key, issued with its first payment (undefined when it has one). */
@@ -78,13 +85,18 @@ export async function completeDeferredPurchase(
   resourceId: string,
   payment: ReceivedPayment,
   options: { systemUserId: string; keyLabel: string; now: Date; keyHeld?: boolean },
-): Promise<{ data: unknown; paymentId: string; agentKey: ApiKeyWithSecret | undefined }> {
+): Promise<{
+  data: unknown;
+  paymentId: string;
+  receipt: string | null;
+  agentKey: ApiKeyWithSecret | undefined;
+}> {
   const deferred = operation.payment?.deferred;
   if (!deferred) throw new Error(`${operation.id} buys nothing that waits for its payment`);
   const data = await deferred.activate(tx, resourceId, options.now);
   if (data === undefined)
     throw new PurchaseGone(`what ${operation.id} created no longer waits for this payment`);
-  const paymentId = await recordPayment(tx, payment, resourceId, options.now);
+  const recorded = await recordPayment(tx, payment, resourceId, options.now);
   const agentKey = await agentKeyFor(tx, payment.identityId, options);
-  return { data, paymentId, agentKey };
+  return { data, paymentId: recorded.id, receipt: recorded.receipt, agentKey };
 }
