@@ -12,6 +12,7 @@ export default defineConfig({
     './db/schema-messages.ts',
     './db/schema-channels.ts',
     './db/schema-webhooks.ts',
+    './db/schema-dashboard.ts',
   ],
   out: './db/migrations',
 });

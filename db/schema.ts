@@ -142,6 +142,15 @@ export const campaigns = pgTable(
     /** The last AI product/market analysis (campaigns.analyze), as the analyzer answered it. */
     analysis: jsonb('analysis'),
     analyzedAt: ts('analyzed_at'),
+    /** When its messages may go: {timezone, days, start_hour, end_hour}; null: any time. */
+    sendWindow: jsonb('send_window').$type<{
+      timezone: string;
+      days: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+      start_hour: number;
+      end_hour: number;
+    }>(),
+    /** At most this many of its messages go out per day (the send window's day); null: no cap. */
+    dailySendCap: integer('daily_send_cap'),
   },
   (t) => [
     index('campaigns_user_created_idx').on(t.userId, t.createdAt, t.id),

@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   IRIS_OWNER_EMAIL: z.email().default('owner@iris.local'),
   /** 32 bytes (64 hex chars or base64) encrypting secrets at rest; generated into IRIS_DATA_DIR when unset. */
   IRIS_ENCRYPTION_KEY: optionalString,
+  /** Ed25519 seeds (32 bytes, hex or base64) signing receipts and quotes, comma-separated, current first; generated into IRIS_DATA_DIR when unset. */
+  IRIS_RECEIPT_KEY: optionalString,
   RATE_LIMIT_STORE: z.enum(['memory', 'postgres']).default('memory'),
   /** Largest JSON body accepted, in bytes (a 500-contact bulk import fits well within the default). */
   IRIS_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
@@ -117,6 +119,15 @@ const EnvSchema = z.object({
   ),
   /** The sender of emails (`Name <address>` or an address); its domain names our Message-IDs. */
   EMAIL_FROM: z.string().default('iris <outreach@iris.local>'),
+  /**
+   * Email opens: with `true`, emails also carry an HTML part with a 1×1 image at /o/<message id>.gif,
+   * whose first load records the open (message.opened). Off by default: mail clients that load images
+   * ahead (Apple Mail's privacy protection) count as opens, and some people do not want to be tracked.
+   */
+  EMAIL_TRACK_OPENS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   /**
    * Optional: the domain of reply addresses. Set, each email's Reply-To is `reply+<conversation id>@` it,
    * so a reply that lost its In-Reply-To header still finds its conversation.

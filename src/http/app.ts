@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { mountMcp } from '../../mcp/mcp-router.ts';
+import { mountDashboard } from '../dashboard/mount.ts';
 import { publicUrlOf } from '../env.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { errorFields } from '../logger.ts';
@@ -20,10 +21,12 @@ import { isLoopback } from './loopback.ts';
 import { corsFor } from './middleware/cors.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { requestIdOf } from './middleware/request-id.ts';
+import { mountOpenPixel } from './open-pixel.ts';
 import { openApiDocument } from './openapi.ts';
 import { mountOperations } from './router.ts';
 import { send } from './send.ts';
 import { mountUnsubscribe } from './unsubscribe.ts';
+import { mountWellKnown } from './well-known.ts';
 
 /**
  * Answers a request whose handling failed with the iris envelope; when an answer had begun, or the error
@@ -69,9 +72,12 @@ export function createApp(services: Services, operations: readonly Operation[] =
 
   app.use(requestContext(services.logger, corsFor(services.railWires)));
   mountMcp(app, services, operations);
+  mountWellKnown(app, services);
   mountOperations(app, services, operations);
   mountUnsubscribe(app, services);
+  mountOpenPixel(app, services);
   mountInbound(app, services);
+  mountDashboard(app, services);
   app.get('/health', async (_req: Request, res: Response) => {
     try {
       await services.database.ping();

@@ -2,6 +2,8 @@
  * Every operation iris offers, in one explicit list. REST routes, OpenAPI, MCP tools, CLI commands and
  * llms.txt are all generated from this array.
  */
+import { agentSettings } from './agent/settings.ts';
+import { agentUpdateSettings } from './agent/update-settings.ts';
 import { aiAnalyze } from './ai/analyze.ts';
 import { aiGenerate } from './ai/generate.ts';
 import { aiGenerateCampaign } from './ai/generate-campaign.ts';
@@ -22,6 +24,7 @@ import { campaignsDelete } from './campaigns/delete.ts';
 import { campaignsDeleteTargetProfile } from './campaigns/delete-target-profile.ts';
 import { campaignsGet } from './campaigns/get.ts';
 import { campaignsList } from './campaigns/list.ts';
+import { campaignsQuote } from './campaigns/quote.ts';
 import { campaignsSetStatus } from './campaigns/set-status.ts';
 import { campaignsTargetProfiles } from './campaigns/target-profiles.ts';
 import { campaignsUpdate } from './campaigns/update.ts';
@@ -71,6 +74,8 @@ import { notificationsDelete } from './notifications/delete.ts';
 import { notificationsList } from './notifications/list.ts';
 import { notificationsReadAll } from './notifications/read-all.ts';
 import { notificationsUpdate } from './notifications/update.ts';
+import { paymentsGet } from './payments/get.ts';
+import { paymentsList } from './payments/list.ts';
 import { webhooksCreate } from './webhooks/create.ts';
 import { webhooksDelete } from './webhooks/delete.ts';
 import { webhooksDeliveries } from './webhooks/deliveries.ts';
@@ -90,6 +95,7 @@ export const operations: readonly Operation[] = [
   keysRotate,
   campaignsList,
   campaignsCreate,
+  campaignsQuote,
   campaignsGet,
   campaignsUpdate,
   campaignsDelete,
@@ -121,6 +127,10 @@ export const operations: readonly Operation[] = [
   creditsHistory,
   creditsPurchase,
   creditsRefund,
+  paymentsList,
+  paymentsGet,
+  agentSettings,
+  agentUpdateSettings,
   messagesPending,
   messagesApprove,
   messagesReject,

@@ -41,6 +41,8 @@ describe('campaigns', () => {
     expect(fields).toEqual({
       ...reference,
       approval_mode: 'manual',
+      send_window: null,
+      daily_send_cap: null,
       completed_at: null,
       deleted_at: null,
       analysis: null,

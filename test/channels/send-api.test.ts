@@ -9,6 +9,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema.ts';
 import { channelAccountSends } from '../../db/schema-channels.ts';
+import { events } from '../../db/schema-events.ts';
 import { messages } from '../../db/schema-messages.ts';
 import { utcDayStart } from '../../src/domain/sending/channel-rules.ts';
 import { api } from '../helpers/api.ts';
@@ -220,12 +221,20 @@ describe('instagram', () => {
     });
     expect(response.status, response.text).toBe(201);
     expect(response.body.data).toMatchObject({
-      status: 'sent',
+      status: 'delivered',
       delivered: true,
       subject: null,
       body: 'Hi Nina, see you Friday',
     });
     expect(response.body.data.external_id).toMatch(/^mid\./);
+    const delivered = (
+      await server.services.db.select().from(events).where(eq(events.type, 'message.delivered'))
+    ).filter((e) => (e.data as { id: string }).id === response.body.data.id);
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]?.data).toMatchObject({
+      channel: 'instagram',
+      external_id: response.body.data.external_id,
+    });
     expect(instagram.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       `GET /v23.0/${IG_ACCOUNT}/conversations`,
       `POST /v23.0/${IG_ACCOUNT}/messages`,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaigns } from '../../db/schema.ts';
 import { creditAccounts, creditEntries } from '../../db/schema-credits.ts';
 import { notifications } from '../../db/schema-events.ts';
+import { jobs } from '../../db/schema-jobs.ts';
 import { paymentRefunds, payments } from '../../db/schema-payments.ts';
 import { queueCampaignRun } from '../../src/domain/campaigns/campaign-run.ts';
 import { postEntry } from '../../src/domain/credits/ledger.ts';
@@ -21,7 +22,45 @@ import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 const nobody: DiscoveryPort = {
   sources: () => [{ id: 'sample', name: 'nobody', available: true, description: 'finds nobody' }],
   search: async () => [],
-} as unknown as DiscoveryPort;
+};
+
+/** Discovery that answers one person once `release` is called. */
+function heldDiscovery(): DiscoveryPort & { started: Promise<void>; release: () => void } {
+  let release = () => {};
+  let started = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const startedPromise = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  return {
+    started: startedPromise,
+    release,
+    sources: () => [{ id: 'sample', name: 'held', available: true, description: 'waits' }],
+    search: async () => {
+      started();
+      await gate;
+      return [
+        {
+          source: 'sample',
+          externalId: 'held-1',
+          email: 'held@example.com',
+          firstName: 'Hal',
+          lastName: null,
+          company: 'Held Bar',
+          title: null,
+          phone: null,
+          website: null,
+          instagramHandle: null,
+          xHandle: null,
+          location: 'Austin, TX',
+          attributes: {},
+        },
+      ];
+    },
+  };
+}
 
 const JOBS = { settings: { pollIntervalMs: 50, backoffBaseMs: 1, backoffMaxMs: 5 } };
 
@@ -214,5 +253,45 @@ describe('a paid agent campaign that cannot run', () => {
     expect(owed).toHaveLength(1);
     expect(owed[0]).toMatchObject({ amountMinor: 240n, currency: 'usd', state: 'owed' });
     expect(owed[0]?.reason).toContain('could not run');
+  });
+});
+
+describe('pausing a campaign while it discovers', () => {
+  const discovery = heldDiscovery();
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({}, { jobs: JOBS, discovery });
+  });
+  afterAll(async () => {
+    discovery.release();
+    await server?.close();
+  });
+
+  it('is answered at once, and the run drafts nothing after it', async () => {
+    const created = await api(server.url, 'POST', '/campaigns', {
+      key: server.adminKey,
+      body: { name: 'Held', objective_type: 'venue_dj', location: 'Austin, TX', max_results: 1 },
+    });
+    const id = created.body.data.id as string;
+    await api(server.url, 'POST', `/campaigns/${id}/status`, {
+      key: server.adminKey,
+      body: { status: 'active' },
+    });
+    await discovery.started;
+    // The run is inside discovery now; the campaign row is not held by it.
+    const paused = await api(server.url, 'POST', `/campaigns/${id}/status`, {
+      key: server.adminKey,
+      body: { status: 'paused' },
+    });
+    expect(paused.status, paused.text).toBe(200);
+    discovery.release();
+    await until('the run to end', async () => {
+      const open = await server.services.db.select().from(jobs).where(eq(jobs.kind, 'campaign.run'));
+      return open.every((job) => job.state === 'done') ? true : undefined;
+    });
+    const usage = await api(server.url, 'GET', `/campaigns/${id}/usage`, { key: server.adminKey });
+    expect(usage.body.data.stages.discovered).toBe(1);
+    const drafts = await server.services.db.select().from(jobs).where(eq(jobs.kind, 'campaign.draft'));
+    expect(drafts).toEqual([]);
   });
 });

@@ -127,6 +127,30 @@ describe('approve, reject, retry', () => {
     expect((await lastAudit('approve_message'))?.resourceId).toBe(id);
   });
 
+  it('approves an edited draft, keeping the draft in its history; an edit of a decided message changes nothing', async () => {
+    const { ids } = await campaignWithDrafts(['pending_approval', 'queued']);
+    const id = ids[0] as string;
+    const approved = await post(`/messages/${id}/approve`, {
+      subject: 'Friday?',
+      body: 'Hi {{first_name}}, Friday works.',
+    });
+    expect(approved.status, approved.text).toBe(200);
+    expect(approved.body.data).toMatchObject({
+      status: 'queued',
+      subject: 'Friday?',
+      body: 'Hi {{first_name}}, Friday works.',
+      history: [{ subject: 'Step 0', body: 'Hi {{first_name}}, step 0.\n\nMore text here.', feedback: null }],
+    });
+    expect((await lastAudit('approve_message'))?.metadata).toMatchObject({ edited: true });
+    const late = await post(`/messages/${ids[1]}/approve`, { body: 'too late' });
+    expect([late.status, late.body.error.code]).toEqual([409, 'MESSAGE_004']);
+    const [row] = await server.services.db
+      .select()
+      .from(messages)
+      .where(eq(messages.id, ids[1] as string));
+    expect(row?.body).not.toBe('too late');
+  });
+
   it('rejects with a reason; retries only failed messages', async () => {
     const { ids } = await campaignWithDrafts(['pending_approval', 'failed']);
     const rejected = await post(`/messages/${ids[0]}/reject`, { reason: 'wrong venue' });

@@ -19,7 +19,7 @@ export async function setPlan(
       .select({ id: users.id, plan: users.plan, kind: users.kind })
       .from(users)
       .where(eq(users.email, email.trim().toLowerCase()))
-      .for('update');
+      .for('no key update');
     if (!account || account.kind === 'system')
       throw new AccountNotFoundError(`no account with email ${email}`);
     await tx.update(users).set({ plan }).where(eq(users.id, account.id));

@@ -84,7 +84,10 @@ export interface LimitHold {
 }
 
 /**
- * Locks the account and reads its standing for `resource`; call `admit` with what the write adds.
+ * Locks the account and reads its standing for `resource`; call `admit` with what the write adds. The
+ * lock is FOR NO KEY UPDATE: it serializes the writes that count against a limit, and leaves alone the
+ * key-share locks every row referencing the account takes (an event, a contact), which a FOR UPDATE lock
+ * would make wait — and deadlock with a transaction holding a campaign those writes wait for.
  * `lock: false` reads without the lock: a look ahead (refusing early what the locked check would refuse
  * anyway), never the check that decides.
  */
@@ -96,7 +99,7 @@ export async function holdPeriodLimit(
   options: { lock?: boolean } = {},
 ): Promise<LimitHold> {
   const query = tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId));
-  const [account] = options.lock === false ? await query : await query.for('update');
+  const [account] = options.lock === false ? await query : await query.for('no key update');
   const plan = planOf(account?.plan ?? 'free');
   const limit = plan.limits[resource];
   const used = await usedInPeriod(tx, { userId, agentIdentityId: null }, resource, periodOf(now));

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { campaigns } from '../../../db/schema.ts';
 import { CampaignAnalysis } from '../../integrations/ai/campaign-analysis.ts';
+import { DailySendCap, SendWindow } from '../sending/send-window.ts';
 import { Timestamp } from '../timestamps.ts';
 import { CHANNELS } from './channels.ts';
 
@@ -55,6 +56,8 @@ export const CampaignFields = {
   outreach_channels: OutreachChannels.default(['email']),
   followup_days: FollowupDays.default([]),
   approval_mode: ApprovalMode.default('manual'),
+  send_window: SendWindow.optional(),
+  daily_send_cap: DailySendCap.optional(),
 };
 
 /** What an update may change (every create field but the status); optional ones may be cleared with null. */
@@ -76,6 +79,8 @@ export const CampaignChanges = {
   outreach_channels: OutreachChannels.optional(),
   followup_days: FollowupDays.optional(),
   approval_mode: ApprovalMode.optional(),
+  send_window: SendWindow.nullable().optional(),
+  daily_send_cap: DailySendCap.nullable().optional(),
 };
 
 export const Campaign = z.object({
@@ -91,6 +96,8 @@ export const Campaign = z.object({
   followup_days: z.array(z.number().int()),
   status: z.enum(CAMPAIGN_STATUSES),
   approval_mode: z.enum(APPROVAL_MODES),
+  send_window: SendWindow.nullable().describe('when messages may go out; null: any time'),
+  daily_send_cap: z.number().int().nullable().describe('messages sent per day at most; null: no cap'),
   created_at: Timestamp,
   updated_at: Timestamp,
   completed_at: Timestamp.nullable(),
@@ -118,6 +125,8 @@ export function toCampaign(row: CampaignRow): Campaign {
     followup_days: row.followupDays,
     status: row.status as Campaign['status'],
     approval_mode: row.approvalMode as Campaign['approval_mode'],
+    send_window: row.sendWindow ?? null,
+    daily_send_cap: row.dailySendCap,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
     completed_at: row.completedAt?.toISOString() ?? null,

@@ -41,7 +41,7 @@ export async function ownedCampaignId(
   options: { lock?: boolean } = {},
 ): Promise<string> {
   const query = db.select({ id: campaigns.id }).from(campaigns).where(ownedCampaign(principal, id));
-  const [row] = options.lock ? await query.for('update') : await query;
+  const [row] = options.lock ? await query.for('no key update') : await query;
   if (!row) throw new ApiError('CAMP_001');
   return row.id;
 }

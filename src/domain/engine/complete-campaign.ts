@@ -63,7 +63,11 @@ async function unfinishedEngineJobs(db: Db, campaignId: string): Promise<number>
 
 /** The `campaign.complete` job: completes an active campaign with nothing left to do. */
 export async function completeIfDone(tx: Db, campaignId: string, now: Date): Promise<boolean> {
-  const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, campaignId)).for('update');
+  const [campaign] = await tx
+    .select()
+    .from(campaigns)
+    .where(eq(campaigns.id, campaignId))
+    .for('no key update');
   if (campaign?.status !== 'active') return false;
   if ((await waitingMessages(tx, campaignId)) > 0) return false;
   if ((await unfinishedEngineJobs(tx, campaignId)) > 0) return false;

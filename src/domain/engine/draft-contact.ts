@@ -101,19 +101,37 @@ export async function draftForContact(
         ne(messages.status, 'rejected'),
       ),
     );
-  let room = Math.max(0, allotmentOf(campaign).messages - (used?.n ?? 0));
+  const allotmentRoom = Math.max(0, allotmentOf(campaign).messages - (used?.n ?? 0));
+  let room = allotmentRoom;
   // An account's drafts count against its plan's messages for the period (agents buy an allotment).
-  if (campaign.agentIdentityId === null && room > 0) {
+  // The AI is asked before the account is locked (drafting takes seconds, and drafts of one account run
+  // side by side); the locked check below then decides how many of them are kept.
+  const counted = campaign.agentIdentityId === null;
+  if (counted && room > 0) {
+    const lookAhead = await holdPeriodLimit(tx, campaign.userId, 'messages', now, { lock: false });
+    room = Math.min(room, Math.max(0, lookAhead.limit - lookAhead.used));
+  }
+  const planned = missing.slice(0, room);
+  const written: { channel: Channel; step: number; draft: Draft }[] = [];
+  for (const { channel, step } of planned) {
+    written.push({
+      channel,
+      step,
+      draft: Draft.parse(await ai.draftMessage(draftBriefFor(campaign, contact, channel, step))),
+    });
+  }
+  let batch = written;
+  if (counted && allotmentRoom > 0) {
     const hold = await holdPeriodLimit(tx, campaign.userId, 'messages', now);
     const planRoom = Math.max(0, hold.limit - hold.used);
-    if (planRoom < Math.min(room, missing.length)) await tellLimitReached(tx, campaign, hold.limit, now);
-    room = Math.min(room, planRoom);
+    if (planRoom < Math.min(allotmentRoom, missing.length)) {
+      await tellLimitReached(tx, campaign, hold.limit, now);
+    }
+    batch = written.slice(0, planRoom);
   }
-  const batch = missing.slice(0, room);
   const auto = campaign.approvalMode === 'auto';
   let drafted = 0;
-  for (const { channel, step } of batch) {
-    const draft = Draft.parse(await ai.draftMessage(draftBriefFor(campaign, contact, channel, step)));
+  for (const { channel, step, draft } of batch) {
     const inserted = await tx
       .insert(messages)
       .values({

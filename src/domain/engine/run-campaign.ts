@@ -8,7 +8,7 @@
  * (and the failed discovery job visible in discovery.jobs), never a silently stuck campaign. A run that
  * ends with no contact at all says so the same way; a paid agent campaign is refunded then.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
 import { campaigns } from '../../../db/schema.ts';
 import { campaignContacts } from '../../../db/schema-contacts.ts';
@@ -68,12 +68,13 @@ async function giveUp(
 }
 
 export async function runCampaign(ctx: RunContext): Promise<RunOutcome> {
-  // Locked: a status change waits for the run's step, and the run sees the status it acts on.
-  const [campaign] = await ctx.db
-    .select()
-    .from(campaigns)
-    .where(eq(campaigns.id, ctx.campaignId))
-    .for('update');
+  // One run of a campaign at a time (a resume may queue one while another still discovers); the
+  // campaign row itself is not locked during discovery, which can take a provider's whole time budget:
+  // a person pausing meanwhile is answered at once, and the run checks the status again before drafting.
+  await ctx.db.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`campaign.run:${ctx.campaignId}`}, 0))`,
+  );
+  const [campaign] = await ctx.db.select().from(campaigns).where(eq(campaigns.id, ctx.campaignId));
   if (!campaign) return { state: 'not_active', status: 'missing' };
   if (campaign.status !== 'active') return { state: 'not_active', status: campaign.status };
 
@@ -101,6 +102,15 @@ export async function runCampaign(ctx: RunContext): Promise<RunOutcome> {
       if (before === 0) return giveUp(ctx, campaign, `discovery failed: ${error.message}`);
     }
   }
+  // Paused, completed or deleted while discovering: what was found stays, nothing more is started.
+  // No row lock: the discovered links already hold a key-share lock on the campaign, and asking for a
+  // stronger one behind a waiting status change would deadlock with it. A change committing after this
+  // read is seen by each drafting job, which checks the status itself.
+  const [current] = await ctx.db
+    .select({ status: campaigns.status })
+    .from(campaigns)
+    .where(eq(campaigns.id, campaign.id));
+  if (current?.status !== 'active') return { state: 'not_active', status: current?.status ?? 'missing' };
   const contactIds = (await linked()).map((row) => row.contactId);
   if (contactIds.length === 0) return giveUp(ctx, campaign, 'discovery found no contacts for this campaign');
   for (const contactId of contactIds) {

@@ -88,6 +88,26 @@ const MessageSentData = z.object({
   delivered: z.boolean(),
 });
 
+/** A message the channel put in the person's inbox (a DM the platform accepted). */
+const MessageDeliveredData = z.object({
+  id: z.uuid(),
+  campaign_id: z.uuid().nullable(),
+  contact_id: z.uuid(),
+  conversation_id: z.uuid(),
+  channel: z.string(),
+  step: z.number().int().nullable(),
+  external_id: z.string(),
+});
+
+/** The first time an email's tracking image loaded (EMAIL_TRACK_OPENS). */
+const MessageOpenedData = z.object({
+  id: z.uuid(),
+  campaign_id: z.uuid().nullable(),
+  contact_id: z.uuid(),
+  channel: z.string(),
+  step: z.number().int().nullable(),
+});
+
 const MessageBouncedData = z.object({
   id: z.uuid(),
   campaign_id: z.uuid().nullable(),
@@ -96,6 +116,14 @@ const MessageBouncedData = z.object({
   step: z.number().int().nullable(),
   /** What the receiving server answered. */
   error: z.string(),
+});
+
+/** A conversation opened: the first message sent to a contact on a channel, or their first DM. */
+const ConversationCreatedData = z.object({
+  id: z.uuid(),
+  contact_id: z.uuid(),
+  campaign_id: z.uuid().nullable(),
+  channel: z.string(),
 });
 
 /** A reply arrived in a conversation (email or DM). */
@@ -123,7 +151,10 @@ export const EVENT_DATA = {
   'message.approved': MessageDecisionData,
   'message.rejected': MessageDecisionData,
   'message.sent': MessageSentData,
+  'message.delivered': MessageDeliveredData,
+  'message.opened': MessageOpenedData,
   'message.bounced': MessageBouncedData,
+  'conversation.created': ConversationCreatedData,
   'conversation.reply_received': ReplyReceivedData,
   'discovery.completed': DiscoveryCompletedData,
   'discovery.failed': DiscoveryFailedData,

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Db } from '../../../db/client.ts';
 import { channelAccounts } from '../../../db/schema-channels.ts';
 import { contacts, conversations } from '../../../db/schema-contacts.ts';
+import { openConversation } from '../conversations/open-conversation.ts';
 import { TimestampInput } from '../storable.ts';
 import { type RecordedReply, type ReplyConversation, recordReply } from './record-reply.ts';
 
@@ -87,17 +88,25 @@ export async function receiveDm(db: Db, channel: DmChannel, dm: InboundDm, now: 
       .limit(1);
     let conversation: ReplyConversation | undefined = found;
     if (!conversation) {
-      [conversation] = await tx
-        .insert(conversations)
-        .values({
+      const opened = await openConversation(
+        tx,
+        {
           userId: account.userId,
           agentIdentityId: account.agentIdentityId,
           contactId: contact.id,
+          campaignId: null,
           channel,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning(columns);
+        },
+        now,
+      );
+      conversation = {
+        id: opened.id,
+        userId: opened.userId,
+        agentIdentityId: opened.agentIdentityId,
+        contactId: opened.contactId,
+        campaignId: opened.campaignId,
+        channel: opened.channel,
+      };
     }
     if (!conversation) throw new Error('conversation insert returned nothing');
     const recorded = await recordReply(

@@ -32,10 +32,12 @@ import { publicUrlOf } from '../../env.ts';
 import { ChannelFailure, type ChannelName, type Channels } from '../../integrations/channels/channel-port.ts';
 import { backoffMs } from '../../jobs/run-job.ts';
 import type { Services } from '../../services.ts';
+import { openConversation } from '../conversations/open-conversation.ts';
 import { requestCompletionCheck } from '../engine/complete-campaign.ts';
 import { type EventOwner, emit } from '../events/emit.ts';
 import { renderVariables, type VariableSource } from '../messages/variables.ts';
 import { prepareChannelSend, recordChannelSend } from './channel-rules.ts';
+import { trackedHtml } from './open-tracking.ts';
 import {
   enqueueSend,
   firstOfThreadOf,
@@ -43,6 +45,7 @@ import {
   SEND_RETRY_BACKOFF,
   scheduleFollowUps,
 } from './queue-send.ts';
+import { campaignSendWait } from './send-window.ts';
 import { pauseOnBounceRate, suppressContact } from './suppression.ts';
 
 type MessageRow = typeof messages.$inferSelect;
@@ -180,19 +183,17 @@ async function conversationFor(tx: Db, message: MessageRow, now: Date): Promise<
     .orderBy(conversations.createdAt)
     .limit(1);
   if (found) return found.id;
-  const [created] = await tx
-    .insert(conversations)
-    .values({
+  const created = await openConversation(
+    tx,
+    {
       userId: message.userId,
       agentIdentityId: message.agentIdentityId,
       contactId: message.contactId,
       campaignId: message.campaignId,
       channel: message.channel,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning({ id: conversations.id });
-  if (!created) throw new Error('conversation insert returned nothing');
+    },
+    now,
+  );
   return created.id;
 }
 
@@ -273,6 +274,15 @@ async function sendOnce(
   if (contact.unsubscribedAt !== null) return cancel('cancelled: contact unsubscribed');
   const blocked = await followUpBlocked(tx, message);
   if (blocked) return cancel(blocked);
+  // A campaign's own messages keep to its send window and daily cap (a person's channels.send does not).
+  if (message.campaignId !== null && message.step !== null) {
+    const wait = await campaignSendWait(tx, message.campaignId, now);
+    if (wait) {
+      await settle(tx, message.id, { scheduledAt: wait.until, updatedAt: now });
+      await enqueueSend(tx, message.id, `wait-${wait.until.getTime()}`, wait.until, options.tryNumber ?? 1);
+      return { outcome: 'retrying', error: wait.reason, retryAt: wait.until };
+    }
+  }
   if (!isChannel(message.channel)) return fail(`unknown channel ${message.channel}`);
   const to = addressOf(message.channel, contact);
   if (to === null) return fail(`the contact has no ${message.channel} address`);
@@ -332,6 +342,9 @@ async function sendOnce(
       messageId: ownId,
       ...(firstId ? { inReplyTo: firstId, references: [firstId] } : {}),
       unsubscribeUrl: `${publicUrlOf(services.env)}/unsubscribe/${message.id}`,
+      ...(services.env.EMAIL_TRACK_OPENS && message.channel === 'email'
+        ? { html: trackedHtml(body.text, `${publicUrlOf(services.env)}/o/${message.id}.gif`) }
+        : {}),
       ...(replyDomain && message.channel === 'email'
         ? { replyTo: `reply+${conversationId}@${replyDomain}` }
         : {}),
@@ -350,9 +363,13 @@ async function sendOnce(
     await enqueueSend(tx, message.id, `try-${tryNumber + 1}`, retryAt, tryNumber + 1);
     return { outcome: 'retrying', error: error.message, retryAt };
   }
+  // A DM the platform took is in the person's inbox: delivered. An email handed to SMTP is sent; its
+  // delivery is the receiving server's to tell (a bounce says otherwise).
+  const delivered = result.delivered && message.channel !== 'email';
   await settle(tx, message.id, {
-    status: 'sent',
+    status: delivered ? 'delivered' : 'sent',
     sentAt: now,
+    ...(delivered ? { deliveredAt: now } : {}),
     // The row keeps what went out (the outbox's only record of it), variables resolved.
     subject: subject?.ok ? subject.text : null,
     body: body.text,
@@ -381,6 +398,15 @@ async function sendOnce(
     },
     now,
   );
+  if (delivered) {
+    await emit(
+      tx,
+      ownerOf(message),
+      'message.delivered',
+      { ...eventBase(message), conversation_id: conversationId, external_id: result.externalId },
+      now,
+    );
+  }
   if (message.step === 0 && message.campaignId !== null) {
     await scheduleFollowUps(
       tx,

@@ -28,7 +28,7 @@ export async function createWebhook(
   if (agentIdentityOf(call.principal) !== null) throw new ApiError('APIKEY_004');
   const userId = userIdOf(call.principal);
   await assertDeliverableUrl(call.services, input.url);
-  await call.db.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+  await call.db.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('no key update');
   const [held] = await call.db
     .select({ n: count() })
     .from(webhookEndpoints)

@@ -46,6 +46,8 @@ export interface OutgoingMessage {
   references?: readonly string[];
   /** Where the recipient unsubscribes (List-Unsubscribe, RFC 8058 one-click). */
   unsubscribeUrl: string;
+  /** Email: an HTML alternative of `text` (the open-tracking image rides in it), when there is one. */
+  html?: string;
   /** Email: where replies go (a `reply+<conversation id>@` address), when EMAIL_REPLY_DOMAIN is set. */
   replyTo?: string;
   /** DM channels: the connected account it goes out from; without one the message goes to the outbox. */

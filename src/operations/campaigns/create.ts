@@ -33,7 +33,7 @@ export const campaignsCreate = defineOperation({
   rateLimit: 'campaignMutations',
   audit: 'create_campaign',
   successStatus: 201,
-  errors: ['CAMP_002'],
+  errors: ['CAMP_002', 'PAYMENT_008', 'PAYMENT_009'],
   input: z.strictObject({
     ...CampaignFields,
     status: z.enum(['draft']).default('draft').describe('new campaigns start as drafts'),
@@ -60,6 +60,8 @@ export const campaignsCreate = defineOperation({
         maxResults: input.max_results,
         outreachChannels: input.outreach_channels,
         followupDays: input.followup_days,
+        sendWindow: input.send_window ?? null,
+        dailySendCap: input.daily_send_cap ?? null,
         // Agents' campaigns run unattended: their drafts are approved as they are made.
         approvalMode: ctx.payment ? 'auto' : input.approval_mode,
         // A paid campaign waits for its payment to be final; activatePendingCampaign then makes it run.

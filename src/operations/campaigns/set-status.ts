@@ -30,7 +30,7 @@ export const campaignsSetStatus = defineOperation({
       .select()
       .from(campaigns)
       .where(ownedCampaign(ctx.principal, input.id))
-      .for('update');
+      .for('no key update');
     if (!current) throw new ApiError('CAMP_001');
     const from = current.status as (typeof CAMPAIGN_STATUSES)[number];
     const activating = from === 'draft' && input.status === 'active';

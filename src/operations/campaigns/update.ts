@@ -30,6 +30,8 @@ export const campaignsUpdate = defineOperation({
       ...(fields.outreach_channels !== undefined ? { outreachChannels: fields.outreach_channels } : {}),
       ...(fields.followup_days !== undefined ? { followupDays: fields.followup_days } : {}),
       ...(fields.approval_mode !== undefined ? { approvalMode: fields.approval_mode } : {}),
+      ...(fields.send_window !== undefined ? { sendWindow: fields.send_window } : {}),
+      ...(fields.daily_send_cap !== undefined ? { dailySendCap: fields.daily_send_cap } : {}),
     };
     const [row] = await ctx.db
       .update(campaigns)

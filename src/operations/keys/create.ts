@@ -41,7 +41,7 @@ export const keysCreate = defineOperation({
       throw new ApiError('SERVER_005', 'invalid input - expires_at: must be in the future');
     }
     // Serialise key creation per account so the limit holds under concurrent requests.
-    await ctx.db.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+    await ctx.db.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('no key update');
     const [active] = await ctx.db
       .select({ n: count() })
       .from(apiKeys)
