@@ -105,7 +105,7 @@ export function mountMcp(
   options: McpRouterOptions = {},
 ): void {
   const path = options.path ?? '/mcp';
-  const catalog = createToolCatalog(operations);
+  const catalog = createToolCatalog(operations, services.railWires);
   const serverOptions = { ...options, rails: services.railWires };
   const allowedHosts = allowedHostsFrom(
     options.allowedHosts ?? services.env.MCP_ALLOWED_HOSTS,

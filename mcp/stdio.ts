@@ -16,9 +16,13 @@ async function main(): Promise<void> {
   const apiKey = process.env.IRIS_API_KEY?.trim() || undefined;
   // The stdio binary is its own composition root: it knows the payment rails' wire formats.
   const rails = RAILS.map((rail) => rail.wire);
-  const server = createIrisMcpServer(createToolCatalog(operations), restCaller({ baseUrl, apiKey }, rails), {
-    rails,
-  });
+  const server = createIrisMcpServer(
+    createToolCatalog(operations, rails),
+    restCaller({ baseUrl, apiKey }, rails),
+    {
+      rails,
+    },
+  );
   await server.connect(new StdioServerTransport());
   process.stderr.write(
     `iris-mcp: ${operations.length} tools, forwarding to ${baseUrl}${apiKey ? '' : ' without an API key (IRIS_API_KEY is unset: only payable tools will work)'}\n`,

@@ -3,7 +3,9 @@
  * schemas, annotations), the ready `tools/list` answer, and the lookup from tool name to operation.
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { paymentInfoOf } from '../src/domain/payments/payment-offers.ts';
 import { isMutation, type Operation } from '../src/operations/define-operation.ts';
+import type { RailWire } from '../src/services.ts';
 import { inputSchemaOf, outputSchemaOf } from './tool-schemas.ts';
 
 export interface ToolCatalog {
@@ -24,8 +26,12 @@ function descriptionOf(operation: Operation): string {
   return `${operation.summary} ${scope}. Without an API key an agent pays per call: call it once to get the payment offer (an error result carrying each payment method's challenge), then again with the payment in _meta, as the server instructions say for each method.`;
 }
 
-function toolOf(operation: Operation): Tool {
+/** The `_meta` key carrying a payable tool's offers (the same as OpenAPI's x-payment-info). */
+export const PAYMENT_INFO_META = 'iris/payment-info';
+
+function toolOf(operation: Operation, rails: readonly RailWire[]): Tool {
   const readOnly = !isMutation(operation);
+  const paymentInfo = paymentInfoOf(operation, rails);
   return {
     name: toolNameOf(operation),
     title: operation.summary,
@@ -37,17 +43,22 @@ function toolOf(operation: Operation): Tool {
       destructiveHint: operation.destructive === true,
       idempotentHint: readOnly || operation.idempotency !== undefined,
     },
+    ...(paymentInfo ? { _meta: { [PAYMENT_INFO_META]: paymentInfo } } : {}),
   };
 }
 
-export function createToolCatalog(operations: readonly Operation[]): ToolCatalog {
+/** `rails`: the payment rails' wires; a payable tool lists their offers in `_meta`, like OpenAPI's x-payment-info. */
+export function createToolCatalog(
+  operations: readonly Operation[],
+  rails: readonly RailWire[] = [],
+): ToolCatalog {
   const byName = new Map<string, Operation>();
   for (const operation of operations) {
     const name = toolNameOf(operation);
     if (byName.has(name)) throw new Error(`two operations map to the MCP tool ${name}`);
     byName.set(name, operation);
   }
-  const tools = operations.map(toolOf);
+  const tools = operations.map((operation) => toolOf(operation, rails));
   return {
     tools,
     listResult: { tools },

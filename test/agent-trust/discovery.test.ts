@@ -1,15 +1,18 @@
 /**
  * Machine-readable payment discovery: the OpenAPI document passes the mppx discovery validator, carries
  * x-service-info and x-payment-info offers equal to what the live 402 challenge asks for, and
- * /.well-known/x402 lists the payable resources with exactly the challenge's `accepts`.
+ * /.well-known/x402 lists the payable resources with exactly the challenge's `accepts`; MCP's payable
+ * tools carry the same offers in `_meta`.
  */
 import { randomBytes } from 'node:crypto';
 import { decodePaymentRequiredHeader } from '@x402/core/http';
 import { validate } from 'mppx/discovery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAYMENT_INFO_META } from '../../mcp/tool-catalog.ts';
 import { type ApiResponse, api } from '../helpers/api.ts';
 import { type PaidServer, startPaidServer } from '../helpers/paid-server.ts';
 import { type StripeServer, startStripeServer } from '../helpers/stripe-server.ts';
+import { connectMcp } from '../mcp/mcp-client.ts';
 
 const body = { name: 'discovered', objective_type: 'product_promotion', outreach_channels: ['email'] };
 
@@ -102,5 +105,27 @@ describe('/.well-known/x402', () => {
         accepts: required.accepts,
       },
     ]);
+  });
+});
+
+describe('MCP discovery', () => {
+  it('puts the OpenAPI offers in the _meta of payable tools, and none on free ones', async () => {
+    const client = await connectMcp(paid.server.url);
+    try {
+      const { tools } = await client.listTools();
+      const create = tools.find((tool) => tool.name === 'campaigns_create');
+      const purchase = tools.find((tool) => tool.name === 'credits_purchase');
+      expect(create?._meta?.[PAYMENT_INFO_META]).toEqual(openapi.paths['/campaigns'].post['x-payment-info']);
+      expect(purchase?._meta?.[PAYMENT_INFO_META]).toEqual(
+        openapi.paths['/agent/credits'].post['x-payment-info'],
+      );
+      const quote = tools.find((tool) => tool.name === 'campaigns_quote');
+      expect(quote?._meta?.[PAYMENT_INFO_META]).toBeUndefined();
+      // Listed right after the tool it prices.
+      const names = tools.map((tool) => tool.name);
+      expect(names.indexOf('campaigns_quote')).toBe(names.indexOf('campaigns_create') + 1);
+    } finally {
+      await client.close();
+    }
   });
 });

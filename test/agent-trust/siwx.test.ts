@@ -86,6 +86,16 @@ describe('sign-in-with-x', () => {
     const fresh = { ...(await declared()), nonce: randomBytes(16).toString('hex') };
     const list = await get('/payments', await signIn(payer.account, fresh));
     expect(list.body.data.map((p: { campaign_id: string }) => p.campaign_id)).toEqual([created.data.id]);
+
+    // Its campaigns too, the same way (a principal of that agent identity, like its agent key).
+    const again = { ...(await declared()), nonce: randomBytes(16).toString('hex') };
+    const campaign = await get(`/campaigns/${created.data.id}`, await signIn(payer.account, again));
+    expect(campaign.status, campaign.text).toBe(200);
+    expect(campaign.body.data.id).toBe(created.data.id);
+    const stranger = { ...(await declared()), nonce: randomBytes(16).toString('hex') };
+    const other = await paid.newPayer();
+    const refused = await get(`/campaigns/${created.data.id}`, await signIn(other.account, stranger));
+    expect(refused.status).toBe(401);
   });
 
   it("reads nothing for a wallet that never paid, nor another wallet's payment", async () => {

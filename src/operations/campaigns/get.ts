@@ -11,6 +11,8 @@ export const campaignsGet = defineOperation({
   path: '/campaigns/:id',
   summary: 'get a specific campaign with full details',
   scope: 'read',
+  // A wallet that paid may read its campaigns by proving itself (SIWX) instead of with its agent key.
+  agentProof: true,
   errors: ['CAMP_001'],
   input: z.object(CampaignIdInput),
   output: Campaign,

@@ -45,6 +45,8 @@ export const campaignsList = defineOperation({
   path: '/campaigns',
   summary: 'list all campaigns, newest first',
   scope: 'read',
+  // A wallet that paid may read its campaigns by proving itself (SIWX) instead of with its agent key.
+  agentProof: true,
   paginated: true,
   input: z.object({
     status: z.enum(LISTED_STATUSES).optional(),

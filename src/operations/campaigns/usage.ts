@@ -37,6 +37,8 @@ export const campaignsUsage = defineOperation({
   path: '/campaigns/:id/usage',
   summary: 'what a campaign has used of its allotment, and how many contacts and messages are at each stage',
   scope: 'read',
+  // A wallet that paid may read its campaigns by proving itself (SIWX) instead of with its agent key.
+  agentProof: true,
   errors: ['CAMP_001'],
   input: z.object(CampaignIdInput),
   output: z.object({
