@@ -71,6 +71,14 @@ describe('the dashboard for a person', () => {
     await page.getByLabel('Location').fill('Austin, TX');
     await page.getByLabel('Venue types').fill('cocktail bar');
     await page.getByLabel('Contacts to find').fill('5');
+    // Refused (no channel): the API's code is shown and what was typed is still there to correct.
+    await page.getByLabel('Email').uncheck();
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('SERVER_005');
+    expect(await page.getByLabel('Name').inputValue()).toBe('Austin bars');
+    expect(await page.getByLabel('Venue types').inputValue()).toBe('cocktail bar');
+    expect(await page.getByLabel('Contacts to find').inputValue()).toBe('5');
+    await page.getByLabel('Email').check();
     await page.getByRole('button', { name: 'Create campaign' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Austin bars');
     expect(await page.getByRole('status').first().textContent()).toContain('Campaign created');

@@ -36,7 +36,21 @@ async function loadCampaigns(ctx: PageContext, req: Request, flash: Flash): Prom
     const usage = usages[i];
     return { campaign, usage: usage?.ok ? usage.data : undefined };
   });
-  return campaignsPage(ctx, rows, campaigns.nextCursor, randomUUID(), flash);
+  // A refused create shows the form as it was sent, to correct and send again (as a new request).
+  const typed =
+    req.method === 'POST'
+      ? {
+          name: field(req, 'name'),
+          objective_type: field(req, 'objective_type'),
+          location: field(req, 'location'),
+          venue_types: field(req, 'venue_types'),
+          keywords: field(req, 'keywords'),
+          max_results: field(req, 'max_results'),
+          outreach_channels: fields(req, 'outreach_channels'),
+          approval_mode: field(req, 'approval_mode'),
+        }
+      : undefined;
+  return campaignsPage(ctx, rows, campaigns.nextCursor, randomUUID(), flash, typed);
 }
 
 async function loadCampaign(ctx: PageContext, req: Request, flash: Flash): Promise<Node> {

@@ -88,36 +88,61 @@ export function statusControls(ctx: PageContext, campaign: Campaign, back: strin
   </div>`;
 }
 
-function createForm(ctx: PageContext, idempotencyKey: string): Node {
+/** What a person typed into the create form, shown again when the API refused it. */
+export interface CampaignDraftForm {
+  name: string;
+  objective_type: string;
+  location: string;
+  venue_types: string;
+  keywords: string;
+  max_results: string;
+  outreach_channels: string[];
+  approval_mode: string;
+}
+
+const EMPTY_FORM: CampaignDraftForm = {
+  name: '',
+  objective_type: 'product_promotion',
+  location: '',
+  venue_types: '',
+  keywords: '',
+  max_results: '10',
+  outreach_channels: ['email'],
+  approval_mode: 'manual',
+};
+
+function createForm(ctx: PageContext, idempotencyKey: string, typed: CampaignDraftForm | undefined): Node {
+  const form = typed ?? EMPTY_FORM;
+  const channel = (value: string, label: string) =>
+    html`<label class="check"><input type="checkbox" name="outreach_channels" value="${value}" ${form.outreach_channels.includes(value) ? 'checked' : ''} /> ${label}</label>`;
+  const mode = (value: string, label: string) =>
+    html`<option value="${value}" ${form.approval_mode === value ? 'selected' : ''}>${label}</option>`;
   return html`<details class="panel" open>
     <summary><h2>New campaign</h2></summary>
     <form method="post" action="/app/campaigns" class="grid-form">
       ${csrfField(ctx)}
       <input type="hidden" name="idempotency_key" value="${idempotencyKey}" />
       <label for="c-name">Name</label>
-      <input id="c-name" name="name" required maxlength="200" />
+      <input id="c-name" name="name" required maxlength="200" value="${form.name}" />
       <label for="c-objective">Objective</label>
-      <input id="c-objective" name="objective_type" required pattern="[a-z][a-z0-9_]{1,63}" value="product_promotion" aria-describedby="c-objective-help" />
+      <input id="c-objective" name="objective_type" required pattern="[a-z][a-z0-9_]{1,63}" value="${form.objective_type}" aria-describedby="c-objective-help" />
       <small id="c-objective-help">A snake_case word, e.g. product_promotion or venue_dj.</small>
       <label for="c-location">Location</label>
-      <input id="c-location" name="location" maxlength="200" placeholder="Austin, TX" />
+      <input id="c-location" name="location" maxlength="200" placeholder="Austin, TX" value="${form.location}" />
       <label for="c-venues">Venue types</label>
-      <input id="c-venues" name="venue_types" placeholder="cocktail bar, restaurant" aria-describedby="c-list-help" />
+      <input id="c-venues" name="venue_types" placeholder="cocktail bar, restaurant" aria-describedby="c-list-help" value="${form.venue_types}" />
       <label for="c-keywords">Keywords</label>
-      <input id="c-keywords" name="keywords" placeholder="live music" aria-describedby="c-list-help" />
+      <input id="c-keywords" name="keywords" placeholder="live music" aria-describedby="c-list-help" value="${form.keywords}" />
       <small id="c-list-help">Separate several with commas. With a location and venue types, activating the campaign finds contacts.</small>
       <label for="c-max">Contacts to find</label>
-      <input id="c-max" name="max_results" type="number" min="1" max="500" value="10" />
+      <input id="c-max" name="max_results" type="number" min="1" max="500" value="${form.max_results}" />
       <fieldset>
         <legend>Channels</legend>
-        <label class="check"><input type="checkbox" name="outreach_channels" value="email" checked /> Email</label>
-        <label class="check"><input type="checkbox" name="outreach_channels" value="instagram" /> Instagram</label>
-        <label class="check"><input type="checkbox" name="outreach_channels" value="twitter" /> X</label>
+        ${channel('email', 'Email')} ${channel('instagram', 'Instagram')} ${channel('twitter', 'X')}
       </fieldset>
       <label for="c-approval">Approval</label>
       <select id="c-approval" name="approval_mode">
-        <option value="manual">manual: I approve every draft</option>
-        <option value="auto">auto: drafts are sent as made</option>
+        ${mode('manual', 'manual: I approve every draft')} ${mode('auto', 'auto: drafts are sent as made')}
       </select>
       <button type="submit" class="primary">Create campaign</button>
     </form>
@@ -130,11 +155,12 @@ export function campaignsPage(
   nextCursor: string | null,
   idempotencyKey: string,
   flash: Flash,
+  typed?: CampaignDraftForm,
 ): Node {
   return layout(
     ctx,
     'Campaigns',
-    html`${ctx.can('write') ? createForm(ctx, idempotencyKey) : null}
+    html`${ctx.can('write') ? createForm(ctx, idempotencyKey, typed) : null}
       ${rows.length === 0 ? html`<p class="empty">No campaigns yet.</p>` : null}
       <ul class="list campaigns">
         ${rows.map(
