@@ -22,6 +22,7 @@ import { type Operation, pathParams } from '../../src/operations/define-operatio
 import { toJsonSchema } from '../../src/operations/json-schema.ts';
 import { operations } from '../../src/operations/registry.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { startRefusingDmApis } from './refusing-dm-apis.ts';
 import { idSlotsOf, type Owned, pastRateLimitsMs, type Seeder, seedResources } from './resources.ts';
 import {
   Deep,
@@ -55,6 +56,7 @@ const WORST: readonly unknown[] = [
 ];
 
 let server: TestServer;
+let dmApis: Awaited<ReturnType<typeof startRefusingDmApis>>;
 let seeder: Seeder;
 let pool: Owned;
 let requests = 0;
@@ -71,7 +73,8 @@ function statOf(operation: Operation) {
 const tally = new Map<string, number>();
 
 beforeAll(async () => {
-  server = await startTestServer();
+  dmApis = await startRefusingDmApis();
+  server = await startTestServer({ ...dmApis.env, WEBHOOKS_ALLOW_PRIVATE: 'true' });
   seeder = {
     url: server.url,
     db: server.services.db,
@@ -93,6 +96,7 @@ afterAll(async () => {
   const kinds = [...tally].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `  ${kind}: ${n}`);
   console.log(`answers:\n${kinds.join('\n')}`);
   await server?.close();
+  await dmApis?.close();
 });
 
 interface Case {

@@ -6,9 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { channelAccounts } from '../../db/schema-channels.ts';
+import { conversations } from '../../db/schema-contacts.ts';
 import { creditAccounts, creditEntries } from '../../db/schema-credits.ts';
 import { messages } from '../../db/schema-messages.ts';
-import { agentIdentities } from '../../db/schema-payments.ts';
+import { agentIdentities, payments } from '../../db/schema-payments.ts';
+import { webhookDeliveries } from '../../db/schema-webhooks.ts';
 import { postEntry } from '../../src/domain/credits/ledger.ts';
 import { notify } from '../../src/domain/notifications/notify.ts';
 import { type Operation, pathParams } from '../../src/operations/define-operation.ts';
@@ -25,7 +28,13 @@ export type ResourceKind =
   | 'discoveryJob'
   | 'key'
   | 'notification'
-  | 'creditPurchase';
+  | 'creditPurchase'
+  | 'conversation'
+  | 'webhook'
+  | 'webhookDelivery'
+  | 'channelAccount'
+  | 'payment'
+  | 'agentIdentity';
 
 /**
  * The collection a path segment names (or the two segments before it, where one is too vague): a
@@ -40,6 +49,11 @@ export const SEGMENT_RESOURCES: Record<string, ResourceKind> = {
   keys: 'key',
   notifications: 'notification',
   purchases: 'creditPurchase',
+  conversations: 'conversation',
+  webhooks: 'webhook',
+  ':id/deliveries': 'webhookDelivery',
+  'channels/accounts': 'channelAccount',
+  payments: 'payment',
 };
 
 /** Id fields of a query or body. `resource_id` (audit entries) may name anything: a campaign stands in. */
@@ -53,7 +67,13 @@ export const FIELD_RESOURCES: Record<string, ResourceKind> = {
   notification_id: 'notification',
   purchase_id: 'creditPurchase',
   resource_id: 'campaign',
+  conversation_id: 'conversation',
+  identity_id: 'agentIdentity',
+  delivery_id: 'webhookDelivery',
 };
+
+/** Id fields naming something outside iris (a person's id on a DM platform): no account owns them. */
+const PLATFORM_IDS = new Set(['recipient_id']);
 
 export interface IdSlot {
   name: string;
@@ -77,7 +97,7 @@ export function idSlotsOf(operation: Operation): IdSlot[] {
   }
   const params = new Set(pathParams(operation.path));
   for (const [name] of propertiesOf(toJsonSchema(operation.input, 'input'))) {
-    if (params.has(name)) continue;
+    if (params.has(name) || PLATFORM_IDS.has(name)) continue;
     if (name === 'ids') {
       slots.push({ name, where: 'field', resource: SEGMENT_RESOURCES[segments[0] ?? ''], many: true });
     } else if (name === 'id' || name.endsWith('_id') || name.endsWith('_ids')) {
@@ -158,6 +178,12 @@ export async function seedResources(
       key: [],
       notification: [],
       creditPurchase: [],
+      conversation: [],
+      webhook: [],
+      webhookDelivery: [],
+      channelAccount: [],
+      payment: [],
+      agentIdentity: [],
     },
     profileCampaign: new Map(),
     markers: [],
@@ -174,6 +200,8 @@ export async function seedResources(
       notification: `notification ${tag}`,
       message: `message ${tag}`,
       discovery: `discovery ${tag}`,
+      webhook: `webhook ${tag}`,
+      handle: `h${randomBytes(6).toString('hex')}`,
     };
     owned.markers.push(...Object.values(texts));
     const created = async (path: string, body: unknown, idField = 'id') => {
@@ -237,6 +265,55 @@ export async function seedResources(
       at: new Date(),
     });
     owned.ids.creditPurchase.push(purchase.entry.id);
+    owned.ids.agentIdentity.push(identity.id);
+    // A payment of that agent (x402 and MPP payments belong to agent identities, read by the operator).
+    const [payment] = await seeder.db
+      .insert(payments)
+      .values({
+        rail: 'mpp',
+        identityId: identity.id,
+        campaignId: null,
+        amountMinor: 240n,
+        currency: 'usd',
+        reference: `pi_reliability_${tag}`,
+      })
+      .returning({ id: payments.id });
+    if (!payment) throw new Error('no payment');
+    owned.ids.payment.push(payment.id);
+    // A conversation with the contact, as the first send opens it.
+    const [conversation] = await seeder.db
+      .insert(conversations)
+      .values({ userId: account.userId, contactId: contact, campaignId: campaign, channel: 'email' })
+      .returning({ id: conversations.id });
+    if (!conversation) throw new Error('no conversation');
+    owned.ids.conversation.push(conversation.id);
+    // A webhook endpoint (loopback: the servers allow private receivers) and a delivery of it.
+    const webhook = await created('/webhooks', {
+      url: `http://127.0.0.1:9/${tag}`,
+      events: ['message.opened'],
+      description: texts.webhook,
+    });
+    owned.ids.webhook.push(webhook);
+    const [delivery] = await seeder.db
+      .insert(webhookDeliveries)
+      .values({ endpointId: webhook, eventType: 'webhook.test', testData: {}, status: 'failed', attempts: 4 })
+      .returning({ id: webhookDeliveries.id });
+    if (!delivery) throw new Error('no delivery');
+    owned.ids.webhookDelivery.push(delivery.id);
+    // A connected X account (its token is never read here).
+    const [account_] = await seeder.db
+      .insert(channelAccounts)
+      .values({
+        userId: account.userId,
+        channel: 'twitter',
+        externalAccountId: texts.handle,
+        handle: texts.handle,
+        tokenSealed: 'v1.not.a.token',
+      })
+      .returning({ id: channelAccounts.id });
+    if (!account_) throw new Error('no channel account');
+    owned.ids.channelAccount.push(account_.id);
+    owned.markers.push(texts.handle);
   }
   return owned;
 }
@@ -272,6 +349,31 @@ export async function snapshotOf(
     snapshot[`discovery job ${id}`] = await read(`/discovery/jobs/${id}`);
   for (const id of owned.ids.message) {
     snapshot[`message ${id}`] = (await seeder.db.select().from(messages).where(eq(messages.id, id)))[0];
+  }
+  const rowOf = async <T>(rows: Promise<T[]>) => (await rows)[0] ?? 'missing';
+  for (const id of owned.ids.conversation) {
+    snapshot[`conversation ${id}`] = await rowOf(
+      seeder.db.select().from(conversations).where(eq(conversations.id, id)),
+    );
+  }
+  for (const id of owned.ids.webhook) snapshot[`webhook ${id}`] = await read(`/webhooks/${id}`);
+  for (const id of owned.ids.webhookDelivery) {
+    snapshot[`webhook delivery ${id}`] = await rowOf(
+      seeder.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)),
+    );
+  }
+  for (const id of owned.ids.channelAccount) {
+    snapshot[`channel account ${id}`] = await rowOf(
+      seeder.db.select().from(channelAccounts).where(eq(channelAccounts.id, id)),
+    );
+  }
+  for (const id of owned.ids.payment) {
+    snapshot[`payment ${id}`] = await rowOf(seeder.db.select().from(payments).where(eq(payments.id, id)));
+  }
+  for (const id of owned.ids.agentIdentity) {
+    snapshot[`agent identity ${id}`] = await rowOf(
+      seeder.db.select().from(agentIdentities).where(eq(agentIdentities.id, id)),
+    );
   }
   for (const id of owned.ids.creditPurchase) {
     const [entry] = await seeder.db.select().from(creditEntries).where(eq(creditEntries.id, id));

@@ -20,6 +20,7 @@ import { toJsonSchema } from '../../src/operations/json-schema.ts';
 import { operations } from '../../src/operations/registry.ts';
 import { api } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { startRefusingDmApis } from './refusing-dm-apis.ts';
 import {
   type IdSlot,
   idSlotsOf,
@@ -45,6 +46,7 @@ const INPUT_OVERRIDES: Record<string, Record<string, unknown>> = {
 };
 
 let server: TestServer;
+let dmApis: Awaited<ReturnType<typeof startRefusingDmApis>>;
 let seeder: Seeder;
 let a: { key: string; userId: string };
 let b: { key: string; userId: string };
@@ -53,7 +55,8 @@ let ownedByB: Owned;
 let before: Record<string, unknown>;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  dmApis = await startRefusingDmApis();
+  server = await startTestServer({ ...dmApis.env, WEBHOOKS_ALLOW_PRIVATE: 'true' });
   seeder = {
     url: server.url,
     db: server.services.db,
@@ -73,7 +76,10 @@ beforeAll(async () => {
   }
   before = await snapshotOf(seeder, a.key, ownedByA);
 });
-afterAll(() => server?.close());
+afterAll(async () => {
+  await server?.close();
+  await dmApis?.close();
+});
 
 const allIdsOf = (owned: Owned) => Object.values(owned.ids).flat();
 

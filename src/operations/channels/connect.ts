@@ -28,6 +28,8 @@ export const channelsConnect = defineOperation({
       .string()
       .min(1)
       .max(4096)
+      // Tokens travel in an HTTP header: printable ASCII only.
+      .regex(/^[\x21-\x7e]+$/, 'a token is printable ASCII without spaces')
       .describe(
         'Instagram: an Instagram user access token (instagram_business_basic, instagram_business_manage_messages); X: an OAuth 2.0 user token (dm.write, dm.read, users.read, tweet.read)',
       ),
