@@ -142,6 +142,11 @@ describe('the dashboard for a person', () => {
       .click();
     await expect.poll(() => page.locator(`#draft-${second}`).count()).toBe(0);
     expect(await statusOf(second)).toBe('rejected');
+    // The per-campaign counts follow the in-place actions.
+    const counts = await page.locator('.group-count').allTextContents();
+    expect(counts.map(Number).reduce((sum, n) => sum + n, 0)).toBe(
+      await page.locator('article.draft').count(),
+    );
 
     // Feedback: the revised draft shows the new version above the previous one.
     const before = await page.locator(`#draft-${third} .version.current .body`).textContent();

@@ -98,6 +98,8 @@ async function submitInPlace(form) {
       const group = draft.closest('section.group');
       draft.remove();
       if (group && !group.querySelector('article.draft')) group.remove();
+      const groupCount = group?.querySelector('.group-count');
+      if (groupCount) groupCount.textContent = String(group.querySelectorAll('article.draft').length);
       updateCount(-1);
       announce(form.action.endsWith('/approve') ? 'Draft approved.' : 'Draft rejected.');
       focusDraft(next);

@@ -152,7 +152,7 @@ export function reviewPage(ctx: PageContext, groups: DraftGroup[], more: boolean
                 ? html`<a href="${`/app/campaigns/${group.campaignId}`}">${group.campaignName}</a>`
                 : group.campaignName
             }
-            <small> (${group.drafts.length})</small>
+            <small> (<span class="group-count">${group.drafts.length}</span>)</small>
           </h2>
           ${group.drafts.map((draft) => draftCard(ctx, draft))}
         </section>`,
