@@ -142,7 +142,7 @@ export const campaigns = pgTable(
     /** The last AI product/market analysis (campaigns.analyze), as the analyzer answered it. */
     analysis: jsonb('analysis'),
     analyzedAt: ts('analyzed_at'),
-    /** When its messages may go: {timezone, days, start_hour, end_hour}; null: any time. */
+    /** When its messages may go: {timezone, days, start_hour, end_hour}; null: at all hours. */
     sendWindow: jsonb('send_window').$type<{
       timezone: string;
       days: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];

@@ -96,7 +96,7 @@ export const Campaign = z.object({
   followup_days: z.array(z.number().int()),
   status: z.enum(CAMPAIGN_STATUSES),
   approval_mode: z.enum(APPROVAL_MODES),
-  send_window: SendWindow.nullable().describe('when messages may go out; null: any time'),
+  send_window: SendWindow.nullable().describe('when messages may go out; null: at all hours'),
   daily_send_cap: z.number().int().nullable().describe('messages sent per day at most; null: no cap'),
   created_at: Timestamp,
   updated_at: Timestamp,
