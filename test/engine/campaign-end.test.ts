@@ -3,7 +3,7 @@
  * open), with campaign.completed told to its account; and a paid agent campaign that cannot run at all
  * (discovery finds nobody) refunded — its credits back, or a refund owed on its payment — and completed.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaigns } from '../../db/schema.ts';
 import { creditAccounts, creditEntries } from '../../db/schema-credits.ts';
@@ -146,11 +146,16 @@ describe('a campaign with nothing left to do', () => {
     expect(await statusOf(server, id, 'active')).toBeDefined();
     // Rejecting every draft leaves nothing to do.
     await until('every draft', async () => {
-      const answer = await api(server.url, 'GET', `/messages/pending?campaign_id=${id}&limit=100`, {
-        key: server.adminKey,
-      });
-      const usage = await api(server.url, 'GET', `/campaigns/${id}/usage`, { key: server.adminKey });
-      return answer.body.data.length === usage.body.data.stages.drafted ? true : undefined;
+      const open = await server.services.db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(
+          and(
+            inArray(jobs.kind, ['campaign.run', 'campaign.draft']),
+            inArray(jobs.state, ['queued', 'running']),
+          ),
+        );
+      return open.length === 0 ? true : undefined;
     });
     const all = await api(server.url, 'GET', `/messages/pending?campaign_id=${id}&limit=100`, {
       key: server.adminKey,

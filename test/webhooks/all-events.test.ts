@@ -7,9 +7,10 @@
  * discovery search that fails (discovery.failed), and the campaign and contact operations. Every
  * delivery verifies with the endpoint's secret.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobs } from '../../db/schema-jobs.ts';
 import { messages } from '../../db/schema-messages.ts';
 import { EVENT_TYPES } from '../../src/domain/events/event-types.ts';
 import { inboundSignature } from '../../src/domain/inbound/inbound-signature.ts';
@@ -108,12 +109,24 @@ describe('every event, from its cause', () => {
     });
     const campaignId = created.body.data.id as string;
     await api(server.url, 'POST', `/campaigns/${campaignId}/status`, { key, body: { status: 'active' } });
+    // The run and its drafting jobs are done: every draft exists.
     const drafts = await until('drafts', async () => {
+      const open = await server.services.db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(
+          and(
+            inArray(jobs.kind, ['campaign.run', 'campaign.draft']),
+            inArray(jobs.state, ['queued', 'running']),
+          ),
+        );
+      if (open.length > 0) return undefined;
       const answer = await api(server.url, 'GET', `/messages/pending?campaign_id=${campaignId}`, { key });
-      const usage = await api(server.url, 'GET', `/campaigns/${campaignId}/usage`, { key });
       const list = answer.body.data as { id: string; contact: { email: string } }[];
-      return list.length > 1 && list.length === usage.body.data.stages.drafted ? list : undefined;
+      return list.length > 0 ? list : undefined;
     });
+    // One to reject, one to bounce, at least one to send.
+    expect(drafts.length).toBeGreaterThanOrEqual(3);
     const [rejected, bounced, ...approved] = drafts;
     sink.bounce.add(bounced?.contact.email as string);
     await api(server.url, 'POST', `/messages/${rejected?.id}/reject`, {
