@@ -58,11 +58,16 @@ export function jsonRpcRejection(response: OperationResponse, id: RequestId | nu
 }
 
 /**
- * Operations an agent may call without a key: payable ones (it pays per call) and, where the registry has
- * them, ones it proves its identity for with a payment credential (`agentProof`).
+ * Operations an agent may call without a key: payable ones (it pays per call), free ones (`keyless`: a
+ * quote) and ones it proves its identity for with a payment credential (`agentProof`); the pipeline
+ * decides each call.
  */
 function keyless(operation: Operation): boolean {
-  return operation.payment !== undefined || ('agentProof' in operation && operation.agentProof === true);
+  return (
+    operation.payment !== undefined ||
+    operation.keyless === true ||
+    ('agentProof' in operation && operation.agentProof === true)
+  );
 }
 
 /**

@@ -96,6 +96,11 @@ export interface OperationDefinition<I extends z.ZodObject, O extends z.ZodType>
    * the principal is then that agent identity.
    */
   agentProof?: boolean;
+  /**
+   * Free to call without a key where agents can pay (a payment rail is configured): nothing of an
+   * account is read, and anonymous callers count against their address's limits.
+   */
+  keyless?: boolean;
   /** Honours the Idempotency-Key header. */
   idempotency?: 'optional';
   rateLimit?: RateLimitClass;

@@ -96,7 +96,9 @@ async function answer(
   if (proven) principal = proven;
   request.onAuthenticated?.(principalKey(principal, request.ip));
   const paying = operation.payment !== undefined && services.payments !== undefined && paysPerCall(principal);
-  if (!paying) checkAccess(operation, principal);
+  const free =
+    operation.keyless === true && principal.kind === 'anonymous' && services.payments !== undefined;
+  if (!paying && !free) checkAccess(operation, principal);
   const input = validateInput(operation, request);
   if (paying && services.payments) {
     return await services.payments.handle({ services, operation, input, request, principal, now });

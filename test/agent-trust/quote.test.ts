@@ -8,6 +8,8 @@ import { quotedRequestHash, signQuote } from '../../src/domain/quotes/quote-toke
 import { campaignsCreate } from '../../src/operations/campaigns/create.ts';
 import { api, jsonOf } from '../helpers/api.ts';
 import { type PaidServer, PRICE_ATOMIC, startPaidServer, x402Fetch } from '../helpers/paid-server.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+import { connectMcp } from '../mcp/mcp-client.ts';
 
 const body = {
   name: 'quoted outreach',
@@ -173,5 +175,32 @@ describe('campaigns.create with Iris-Quote', () => {
     });
     expect(response.status).toBe(402);
     expect(response.body.x402.amount_atomic).toBe(quoted.data.price.x402.amount_atomic);
+  });
+});
+
+describe('campaigns.quote over MCP', () => {
+  it('answers without a key where agents can pay, and asks for one where they cannot', async () => {
+    const client = await connectMcp(paid.server.url);
+    try {
+      const result = await client.callTool({ name: 'campaigns_quote', arguments: body });
+      expect(result.isError, JSON.stringify(result)).toBeFalsy();
+      const data = (result.structuredContent as { data: { quote: string; operation: string } }).data;
+      expect(data.operation).toBe('campaigns.create');
+      expect(data.quote.split('.')).toHaveLength(3);
+      // A free quote opens nothing else: a read without a key is still refused.
+      const list = await client
+        .callTool({ name: 'campaigns_list', arguments: {} })
+        .catch((error: Error) => error);
+      expect(list instanceof Error || (list as { isError?: boolean }).isError).toBe(true);
+    } finally {
+      await client.close();
+    }
+    const unpaid = await startTestServer();
+    try {
+      const refused = await api(unpaid.url, 'POST', '/campaigns/quote', { body });
+      expect([refused.status, refused.body.error.code]).toEqual([401, 'APIKEY_001']);
+    } finally {
+      await unpaid.close();
+    }
   });
 });
