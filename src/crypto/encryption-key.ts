@@ -7,8 +7,7 @@
  * are sealed with the first; the others still open what they sealed (src/crypto/sealer.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dataDirSecret } from './key-file.ts';
 
 const KEY_FILE = 'encryption.key';
 
@@ -35,18 +34,5 @@ export function parseEncryptionKeys(value: string): Buffer[] {
 export function resolveEncryptionKey(configured: string | undefined, dataDir: string): Buffer[] {
   if (configured) return parseEncryptionKeys(configured);
   if (dataDir.startsWith('memory://')) return [randomBytes(32)];
-  const file = join(dataDir, KEY_FILE);
-  try {
-    return [parseEncryptionKey(readFileSync(file, 'utf8'))];
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  mkdirSync(dataDir, { recursive: true });
-  try {
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return [parseEncryptionKey(readFileSync(file, 'utf8'))];
+  return [parseEncryptionKey(dataDirSecret(dataDir, KEY_FILE))];
 }

@@ -45,3 +45,13 @@ export function storableDate(date: Date): boolean {
 export const TimestampInput = z.iso
   .datetime({ offset: true })
   .refine((value) => storableDate(new Date(value)), 'must fall within the years 0001-9999 in UTC');
+
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/**
+ * Text from outside (a reply, a receiver's answer) made storable: NUL dropped, unpaired surrogates
+ * replaced, at most `max` characters.
+ */
+export function storableText(text: string, max = Number.POSITIVE_INFINITY): string {
+  return text.replaceAll(String.fromCharCode(0), '').replace(LONE_SURROGATES, '\uFFFD').slice(0, max);
+}

@@ -14,6 +14,7 @@ import { requestCompletionCheck } from '../engine/complete-campaign.ts';
 import { emit } from '../events/emit.ts';
 import { notify } from '../notifications/notify.ts';
 import { UNSENT_STATUSES } from '../sending/suppression.ts';
+import { storableText } from '../storable.ts';
 
 export const REPLY_ANALYZE_JOB = 'reply.analyze';
 
@@ -41,14 +42,6 @@ export interface IncomingReply {
 
 export type RecordedReply = { messageId: string; duplicate: boolean };
 
-/** What PostgreSQL text cannot hold (NUL, lone surrogates) dropped; at most MAX_REPLY_LENGTH characters. */
-export function storableText(text: string, max = MAX_REPLY_LENGTH): string {
-  return text
-    .replaceAll(String.fromCharCode(0), '')
-    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
-    .slice(0, max);
-}
-
 export async function recordReply(
   tx: Db,
   conversation: ReplyConversation,
@@ -68,7 +61,7 @@ export async function recordReply(
       direction: 'inbound',
       status: 'received',
       subject,
-      body: storableText(reply.text),
+      body: storableText(reply.text, MAX_REPLY_LENGTH),
       externalId: storableText(reply.externalId, 1_000),
       sentAt: reply.sentAt,
       autoReply: reply.autoReply,

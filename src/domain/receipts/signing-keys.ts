@@ -7,9 +7,8 @@
  * receipt signed with an older key still verifies once a new key is listed first.
  */
 import { createPrivateKey, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { dataDirSecret } from '../../crypto/key-file.ts';
 import type { Env } from '../../env.ts';
 
 const KEY_FILE = 'receipt.key';
@@ -55,20 +54,7 @@ async function keyOf(seed: Buffer): Promise<SigningKey> {
 
 function seedsFromDataDir(dataDir: string): Buffer[] {
   if (dataDir.startsWith('memory://')) return [randomBytes(32)];
-  const file = join(dataDir, KEY_FILE);
-  try {
-    return [parseSeed(readFileSync(file, 'utf8'))];
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  mkdirSync(dataDir, { recursive: true });
-  try {
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return [parseSeed(readFileSync(file, 'utf8'))];
+  return [parseSeed(dataDirSecret(dataDir, KEY_FILE))];
 }
 
 /** One ring per configuration: an in-memory data dir gets one key for the whole process. */

@@ -81,7 +81,8 @@ export function messageIdOf(messageId: string, channels: Pick<Channels, 'message
   return `<${messageId}@${channels.messageIdDomain}>`;
 }
 
-function variableSource(contact: ContactRow): VariableSource {
+/** What `{{variables}}` read for a contact; `overrides` (values given with a request) win over its own. */
+export function variableSource(contact: ContactRow, overrides: Record<string, string> = {}): VariableSource {
   return {
     fields: {
       first_name: contact.firstName,
@@ -93,8 +94,9 @@ function variableSource(contact: ContactRow): VariableSource {
       website: contact.website,
       instagram_handle: contact.instagramHandle,
       x_handle: contact.xHandle,
+      ...overrides,
     },
-    attributes: contact.attributes,
+    attributes: { ...contact.attributes, ...overrides },
   };
 }
 

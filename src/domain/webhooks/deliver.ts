@@ -17,6 +17,7 @@ import { type PostResult, postWebhook } from '../../integrations/webhooks/post-w
 import { resolveTarget } from '../../integrations/webhooks/resolve-target.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import type { Services } from '../../services.ts';
+import { storableText } from '../storable.ts';
 import { recordFinalFailure, recordSuccess } from './endpoint-health.ts';
 import { DELIVER_JOB_KIND, deliverJobKey } from './fan-out.ts';
 import { DELIVERY_ATTEMPTS, DELIVERY_TIMEOUT_MS, retryDelayMs } from './retry-policy.ts';
@@ -35,13 +36,6 @@ export interface AttemptContext {
 }
 
 export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed' | 'skipped';
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** Text a receiver sent, made storable (no NUL, no unpaired surrogate). */
-function storable(text: string): string {
-  return text.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD');
-}
 
 async function envelopeOf(db: Db, delivery: DeliveryRow): Promise<Envelope> {
   if (delivery.eventId === null) {
@@ -113,7 +107,7 @@ export async function runDeliveryAttempt(
   const acknowledged = result.kind === 'answered' && result.status >= 200 && result.status < 300;
   const error =
     result.kind === 'failed'
-      ? storable(result.error)
+      ? storableText(result.error)
       : acknowledged
         ? null
         : `the receiver answered HTTP ${result.status}`;
@@ -127,7 +121,7 @@ export async function runDeliveryAttempt(
       responseStatus,
       latencyMs: result.latencyMs,
       error,
-      responseBody: result.kind === 'answered' ? storable(result.body) : null,
+      responseBody: result.kind === 'answered' ? storableText(result.body) : null,
     })
     .onConflictDoNothing();
   const last = { attempts: attempt, lastResponseStatus: responseStatus, lastLatencyMs: result.latencyMs };

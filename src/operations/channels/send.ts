@@ -8,33 +8,12 @@ import { visibleConversation } from '../../domain/conversations/owned-conversati
 import { eventOwnerOf } from '../../domain/events/emit.ts';
 import { Message } from '../../domain/messages/message-view.ts';
 import { messageView } from '../../domain/messages/one-message.ts';
-import { type Rendered, renderVariables, type VariableSource } from '../../domain/messages/variables.ts';
+import { type Rendered, renderVariables } from '../../domain/messages/variables.ts';
 import { prepareChannelSend, recordChannelSend } from '../../domain/sending/channel-rules.ts';
-import { sendMessage } from '../../domain/sending/send-message.ts';
+import { sendMessage, variableSource } from '../../domain/sending/send-message.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import type { ChannelSender, Channels } from '../../integrations/channels/channel-port.ts';
 import { defineOperation } from '../define-operation.ts';
-
-type ContactRow = typeof contacts.$inferSelect;
-
-function sourceOf(contact: ContactRow, variables: Record<string, string>): VariableSource {
-  return {
-    fields: {
-      first_name: contact.firstName,
-      last_name: contact.lastName,
-      company: contact.company,
-      title: contact.title,
-      location: contact.location,
-      email: contact.email,
-      website: contact.website,
-      instagram_handle: contact.instagramHandle,
-      x_handle: contact.xHandle,
-      // Values given with the request win over the contact's.
-      ...variables,
-    },
-    attributes: { ...contact.attributes, ...variables },
-  };
-}
 
 /** The channels with `sender` on every DM that has none: the account this send was decided for. */
 function sendingFrom(channels: Channels, sender: ChannelSender | undefined): Channels {
@@ -100,7 +79,7 @@ export const channelsSend = defineOperation({
     }
     const [contact] = await ctx.db.select().from(contacts).where(eq(contacts.id, conversation.contactId));
     if (!contact) throw new ApiError('CONVERSATION_001');
-    const source = sourceOf(contact, input.variables ?? {});
+    const source = variableSource(contact, input.variables ?? {});
     const isEmail = conversation.channel === 'email';
     const body = renderVariables(input.body, source);
     const subject: Rendered | undefined =
