@@ -6,6 +6,7 @@
  */
 import { DrizzleQueryError } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storableText } from '../../src/domain/storable.ts';
 import { createLogger } from '../../src/logger.ts';
 import { errorResponse } from '../../src/pipeline/execute-operation.ts';
 import { api, expectErrorEnvelope } from '../helpers/api.ts';
@@ -134,5 +135,13 @@ describe('a database error that slips through', () => {
     expect(line).toMatchObject({ code: 'SERVER_006', sqlState: '22021', operationId: 'keys.create' });
     expect(raw.join('')).not.toContain('is_live_secret');
     expect(raw.join('')).not.toContain('insert into');
+  });
+});
+
+describe('storableText (what arrives from outside: replies, webhook receivers)', () => {
+  it('drops NUL, replaces every unpaired surrogate, keeps pairs, and cuts at the limit', () => {
+    expect(storableText('a\u0000b\ud800c\udc00d\ud83d\ude80')).toBe('ab\ufffdc\ufffdd\ud83d\ude80');
+    expect(storableText('\ud800\ud800')).toBe('\ufffd\ufffd');
+    expect(storableText('abcdef', 3)).toBe('abc');
   });
 });
