@@ -11,7 +11,7 @@ import type { PaymentRail, RailModule } from '../payments/gateway/rail.ts';
 import { RAILS } from '../payments/rails.ts';
 import { resolveEncryptionKey } from './crypto/encryption-key.ts';
 import { createSealer } from './crypto/sealer.ts';
-import { type Env, publicUrlOf } from './env.ts';
+import { type Env, parseEnvParts, publicUrlOf } from './env.ts';
 import { createAi } from './integrations/ai/create-ai.ts';
 import { createChannels } from './integrations/channels/create-channels.ts';
 import { createDiscovery } from './integrations/discovery/discovery.ts';
@@ -39,6 +39,12 @@ export async function composeServices(
   logger: Logger,
   options: ComposeOptions = {},
 ): Promise<Services> {
+  const railModules = options.rails ?? RAILS;
+  // Every registered rail's variables are checked, configured or not: a typo in one stops the boot.
+  const railEnvs = parseEnvParts(
+    railModules.map((module) => module.env),
+    env.source,
+  );
   const rateLimits =
     env.RATE_LIMIT_STORE === 'postgres'
       ? createPostgresRateLimitStore(database.db)
@@ -89,7 +95,7 @@ export async function composeServices(
     channels: await createChannels(env),
     clock: () => new Date(),
     systemUserId: system.id,
-    railWires: (options.rails ?? RAILS).map((rail) => rail.wire),
+    railWires: railModules.map((rail) => rail.wire),
     jobs,
     onClose: [
       async () => {
@@ -103,8 +109,9 @@ export async function composeServices(
   const rails: PaymentRail[] = [];
   // A rail's modules are loaded only when it is configured: they pull in viem, mppx and stripe, thousands
   // of modules that a server without payments would load for nothing at every start.
-  for (const module of options.rails ?? RAILS) {
-    const rail = module.configured(env) ? await module.create(context) : undefined;
+  for (const [index, module] of railModules.entries()) {
+    const railEnv = railEnvs[index];
+    const rail = module.configured(railEnv) ? await module.create({ ...context, railEnv }) : undefined;
     if (!rail) continue;
     rails.push(rail);
     services.cardRefunds ??= rail.cardRefunds;

@@ -4,14 +4,13 @@
  */
 import { z } from 'zod';
 
-const optionalString = z
+/** An optional variable: unset, empty and blank all mean unset; a value is trimmed. */
+export const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 export const API_KEY_PATTERN = /^is_live_[A-Za-z0-9_-]{22,}$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -46,44 +45,6 @@ const EnvSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((value) => value === 'true'),
-
-  // x402 (USDC on Base). The rail is on when X402_PAY_TO is set.
-  X402_NETWORK: z.enum(['eip155:8453', 'eip155:84532']).default('eip155:8453'),
-  X402_RPC_URL: optionalString.pipe(z.url().optional()),
-  X402_PAY_TO: optionalString.pipe(z.string().regex(ADDRESS, 'must be a 0x address').optional()),
-  X402_ASSET: optionalString.pipe(z.string().regex(ADDRESS, 'must be a 0x address').optional()),
-  /** EIP-712 domain of X402_ASSET (defaults: the network's USDC domain). */
-  X402_ASSET_NAME: optionalString,
-  X402_ASSET_VERSION: optionalString,
-  X402_SETTLER_PRIVATE_KEY: optionalString.pipe(
-    z.string().regex(PRIVATE_KEY, 'must be 0x + 64 hex').optional(),
-  ),
-  X402_FACILITATOR_URL: optionalString.pipe(z.url().optional()),
-  /** Sends USDC back when a payment was taken but its campaign could not be created. */
-  X402_REFUND_PRIVATE_KEY: optionalString.pipe(
-    z.string().regex(PRIVATE_KEY, 'must be 0x + 64 hex').optional(),
-  ),
-  X402_MAX_TIMEOUT_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
-  /** How long a request waits for the settlement receipt before answering "pending". */
-  X402_SETTLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-  X402_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).default(15_000),
-
-  // MPP (Stripe through the Machine Payments Protocol). The rail is on when both secrets are set.
-  /** HMAC key binding challenges to this server; at least 32 characters. */
-  MPP_SECRET_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-  /** Realm of the challenges; defaults to the public URL's host. */
-  MPP_REALM: optionalString,
-  STRIPE_SECRET_KEY: optionalString.pipe(
-    z
-      .string()
-      .regex(/^(sk|rk)_/, 'must be a Stripe secret key')
-      .optional(),
-  ),
-  /** Where the Stripe API lives (a local server in tests), e.g. http://127.0.0.1:12111. */
-  STRIPE_API_BASE: optionalString.pipe(z.url().optional()),
-  /** Stripe Business Network profile of this seller (the challenge's networkId). */
-  STRIPE_PROFILE_ID: z.string().default('internal'),
-  MPP_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).default(30_000),
 
   // Discovery through Apify (Google Maps, Instagram and X actors); the built-in sample source without it.
   APIFY_TOKEN: optionalString,
@@ -159,32 +120,37 @@ const EnvSchema = z.object({
   QSTASH_NEXT_SIGNING_KEY: optionalString,
 });
 
-export type Env = z.infer<typeof EnvSchema>;
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+export type Env = z.infer<typeof EnvSchema> & {
+  /**
+   * The variables as given. Modules outside src own theirs (each payment rail declares its own schema,
+   * parsed with parseEnvPart by the composition root), so src does not name them.
+   */
+  readonly source: EnvSource;
+};
 
 export class EnvError extends Error {}
 
-export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
-  const result = EnvSchema.safeParse(source);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new EnvError(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  const env = result.data;
-  if (env.X402_PAY_TO && !env.X402_SETTLER_PRIVATE_KEY && !env.X402_FACILITATOR_URL) {
-    throw new EnvError(
-      'invalid configuration:\n  X402_PAY_TO is set but nothing can settle: set X402_SETTLER_PRIVATE_KEY or X402_FACILITATOR_URL',
-    );
-  }
-  if (Boolean(env.MPP_SECRET_KEY) !== Boolean(env.STRIPE_SECRET_KEY)) {
-    throw new EnvError(
-      'invalid configuration:\n  MPP_SECRET_KEY and STRIPE_SECRET_KEY turn the MPP rail on together: set both or neither',
-    );
-  }
-  if (env.X402_ASSET && (!env.X402_ASSET_NAME || !env.X402_ASSET_VERSION)) {
-    throw new EnvError(
-      'invalid configuration:\n  X402_ASSET needs X402_ASSET_NAME and X402_ASSET_VERSION (its EIP-712 domain)',
-    );
-  }
+/**
+ * Parses `source` with each module's schema, in order; one error names every variable that is wrong.
+ * Cross-variable rules belong in the schema (a refinement whose issue path is the variable to fix).
+ */
+export function parseEnvParts(schemas: readonly z.ZodType[], source: EnvSource): unknown[] {
+  const lines: string[] = [];
+  const parsed = schemas.map((schema) => {
+    const result = schema.safeParse(source);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) lines.push(`  ${issue.path.join('.')}: ${issue.message}`);
+    return undefined;
+  });
+  if (lines.length > 0) throw new EnvError(`invalid configuration:\n${lines.join('\n')}`);
+  return parsed;
+}
+
+export function parseEnv(source: EnvSource = process.env): Env {
+  const [core] = parseEnvParts([EnvSchema], source) as [z.infer<typeof EnvSchema>];
+  const env = { ...core, source };
   if (env.JOBS_DRIVER === 'qstash') {
     const missing = (
       ['QSTASH_TOKEN', 'QSTASH_CURRENT_SIGNING_KEY', 'QSTASH_NEXT_SIGNING_KEY', 'IRIS_PUBLIC_URL'] as const

@@ -4,6 +4,7 @@
  * support the operation; a rail knows of an operation only what its `payment` section declares.
  */
 
+import type { ZodType } from 'zod';
 import type { Price } from '../../src/domain/pricing.ts';
 import type { AgentPrincipal, Principal } from '../../src/domain/principal.ts';
 import type { Env } from '../../src/env.ts';
@@ -56,8 +57,10 @@ export interface PaymentRail {
   close(): Promise<void>;
 }
 
-export interface RailContext {
+export interface RailContext<E> {
   env: Env;
+  /** The rail's own variables, parsed with its schema. */
+  railEnv: E;
   services: Services;
   operations: readonly Operation[];
   /** The base URL clients reach this server at (resource URLs in challenges). */
@@ -68,11 +71,16 @@ export interface RailContext {
  * A rail as it registers with the composition root (payments/rails.ts): cheap to import; its libraries
  * load only when the environment turns it on.
  */
-export interface RailModule {
+export interface RailModule<E = unknown> {
   name: string;
   /** What it adds to CORS, the documents and MCP, whether configured or not. */
   wire: RailWire;
-  configured(env: Env): boolean;
+  /** Its environment variables: checked at every start, configured or not, so a typo stops the boot. */
+  env: ZodType<E>;
+  configured(railEnv: E): boolean;
   /** Undefined when its configuration turns out incomplete. */
-  create(context: RailContext): Promise<PaymentRail | undefined>;
+  create(context: RailContext<E>): Promise<PaymentRail | undefined>;
 }
+
+/** Declares a rail module with its env type inferred from its schema. */
+export const defineRail = <E>(module: RailModule<E>): RailModule => module;

@@ -4,7 +4,7 @@
  */
 import { Mppx, stripe } from 'mppx/server';
 import Stripe from 'stripe';
-import type { Env } from '../../src/env.ts';
+import type { MppEnv } from './mpp-env.ts';
 
 export interface MppConfig {
   secretKey: string;
@@ -15,7 +15,7 @@ export interface MppConfig {
   reconcileIntervalMs: number;
 }
 
-export function mppConfigFrom(env: Env, publicUrl: string): MppConfig | undefined {
+export function mppConfigFrom(env: MppEnv, publicUrl: string): MppConfig | undefined {
   if (!env.MPP_SECRET_KEY || !env.STRIPE_SECRET_KEY) return undefined;
   return {
     secretKey: env.MPP_SECRET_KEY,

@@ -3,7 +3,7 @@
  * configuration resolved from the environment. The rail is off unless X402_PAY_TO is set.
  */
 import { type Address, getAddress, type Hex } from 'viem';
-import type { Env } from '../../src/env.ts';
+import type { X402Env } from './x402-env.ts';
 
 export interface X402Network {
   id: 'eip155:8453' | 'eip155:84532';
@@ -53,7 +53,7 @@ export interface X402Config {
   reconcileIntervalMs: number;
 }
 
-export function x402ConfigFrom(env: Env): X402Config | undefined {
+export function x402ConfigFrom(env: X402Env): X402Config | undefined {
   if (!env.X402_PAY_TO) return undefined;
   const network = NETWORKS[env.X402_NETWORK];
   return {

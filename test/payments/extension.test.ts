@@ -12,7 +12,7 @@ import { campaigns } from '../../db/schema.ts';
 import { jobs } from '../../db/schema-jobs.ts';
 import { payments } from '../../db/schema-payments.ts';
 import { createPaymentGateway } from '../../payments/gateway/gateway.ts';
-import type { PaymentRail, RailModule } from '../../payments/gateway/rail.ts';
+import { defineRail, type PaymentRail, type RailModule } from '../../payments/gateway/rail.ts';
 import { RAILS } from '../../payments/rails.ts';
 import { upsertIdentity } from '../../src/domain/agents/identities.ts';
 import { completeDeferredPurchase } from '../../src/domain/payments/complete-purchase.ts';
@@ -91,12 +91,14 @@ const iouWire: RailWire = {
   },
 };
 
-const iou: RailModule = {
+const iou: RailModule = defineRail({
   name: 'iou',
   wire: iouWire,
-  configured: () => true,
+  // Its own variable, parsed and checked with the rest of the configuration at start.
+  env: z.object({ IOU_ACCEPTED: z.enum(['yes', 'no']).default('yes') }),
+  configured: (env) => env.IOU_ACCEPTED === 'yes',
   create: async ({ services }) => iouRail(services),
-};
+});
 
 let server: TestServer;
 beforeAll(async () => {
@@ -135,6 +137,22 @@ describe('a rail registered at composition', () => {
         .from(jobs)
         .where(eq(jobs.dedupeKey, `campaign.run:${id}`)),
     ).toHaveLength(1);
+  });
+});
+
+describe("a rail's variables", () => {
+  it('are its own: checked at start with the variable named, and turning it off leaves the other rails', async () => {
+    await expect(startTestServer({ IOU_ACCEPTED: 'maybe' }, { rails: [...RAILS, iou] })).rejects.toThrow(
+      /IOU_ACCEPTED/,
+    );
+    const off = await startTestServer({ IOU_ACCEPTED: 'no' }, { rails: [...RAILS, iou] });
+    try {
+      expect(off.services.payments).toBeUndefined();
+      const free = await api(off.url, 'GET', '/openapi.json');
+      expect(free.status).toBe(200);
+    } finally {
+      await off.close();
+    }
   });
 });
 
