@@ -14,6 +14,8 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** Whether lines of `level` are written (work that only feeds a line can be skipped otherwise). */
+  enabled(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
 /** Field names that hold credentials, in the letter cases callers use. */
@@ -42,6 +44,7 @@ function wrap(log: PinoLogger): Logger {
     info: (message, fields) => log.info(fields ?? {}, message),
     warn: (message, fields) => log.warn(fields ?? {}, message),
     error: (message, fields) => log.error(fields ?? {}, message),
+    enabled: (level) => log.isLevelEnabled(level),
   };
 }
 

@@ -35,7 +35,7 @@ function rows(results: readonly CaseResult[]): string[][] {
       fixed(baseline.requestsPerSecond, 0),
       fixed(iris.requestsPerSecond, 0),
       `${fixed(ratio, 2)}×`,
-      `≥ ${fixed(target, 1)}×`,
+      `≥ ${fixed(target, 2)}×`,
       ratio >= target ? 'ok' : 'below target',
       `${fixed(iris.p50Ms, 1)} / ${fixed(iris.p99Ms, 1)}`,
       reference ? fixed(reference.requestsPerSecond, 0) : '',

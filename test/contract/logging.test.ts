@@ -33,6 +33,12 @@ describe('createLogger', () => {
     const silent = capture();
     createLogger('silent', (line) => silent.raw.push(line)).error('nothing');
     expect(silent.raw).toEqual([]);
+    expect([logger.enabled('debug'), logger.enabled('info'), logger.enabled('error')]).toEqual([
+      false,
+      true,
+      true,
+    ]);
+    expect(createLogger('silent', () => {}).enabled('error')).toBe(false);
   });
 
   it('censors credentials at the top of the fields and one level down', () => {

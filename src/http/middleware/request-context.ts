@@ -10,19 +10,25 @@ import type { ApplyCors } from './cors.ts';
 import { requestIdOf, startRequest } from './request-id.ts';
 
 export function requestContext(logger: Logger, applyCors: ApplyCors) {
+  // Read once: the level is fixed for the process, and without request lines no listener is needed.
+  const logging = logger.enabled('info');
   return function startAndLog(req: Request, res: Response, next: NextFunction): void {
-    const started = performance.now();
-    res.once('close', () => {
-      logger.info('request', {
-        method: req.method,
-        route: res.locals.route ?? req.route?.path ?? null,
-        status: res.statusCode,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-        requestId: requestIdOf(res),
-        principal: res.locals.principal ?? null,
-        ...(res.writableFinished ? {} : { aborted: true }),
-      });
-    });
+    if (logging) logWhenClosed(logger, req, res);
     if (!startRequest(req, res, applyCors)) next();
   };
+}
+
+function logWhenClosed(logger: Logger, req: Request, res: Response): void {
+  const started = performance.now();
+  res.once('close', () => {
+    logger.info('request', {
+      method: req.method,
+      route: res.locals.route ?? req.route?.path ?? null,
+      status: res.statusCode,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      requestId: requestIdOf(res),
+      principal: res.locals.principal ?? null,
+      ...(res.writableFinished ? {} : { aborted: true }),
+    });
+  });
 }
