@@ -4,7 +4,7 @@
  * above it (payments/); everything else depends on the types of src/services.ts.
  */
 import { eq } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
+import type { Database, Db } from '../db/client.ts';
 import { users } from '../db/schema.ts';
 import { createPaymentGateway } from '../payments/gateway/gateway.ts';
 import type { PaymentRail, RailModule } from '../payments/gateway/rail.ts';
@@ -25,6 +25,27 @@ import { createPostgresRateLimitStore } from './pipeline/rate-limit/postgres-sto
 import type { Services } from './services.ts';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
+
+/**
+ * Deletes every expired row: idempotency keys, and each registered rail's own (run every 10 minutes,
+ * rails configured or not); a failing sweep is logged.
+ */
+export async function sweepExpired(
+  db: Db,
+  now: Date,
+  logger: Logger,
+  rails: readonly RailModule[] = RAILS,
+): Promise<void> {
+  const sweeps = [
+    { name: 'idempotency', run: sweepExpiredIdempotencyKeys },
+    ...rails.flatMap((rail) => (rail.sweep ? [{ name: rail.name, run: rail.sweep }] : [])),
+  ];
+  await Promise.all(
+    sweeps.map(({ name, run }) =>
+      run(db, now).catch((error: unknown) => logger.error(`${name} sweep failed`, errorFields(error))),
+    ),
+  );
+}
 
 export interface ComposeOptions {
   /** The payment rails to register (default: every rail this server knows). */
@@ -77,9 +98,7 @@ export async function composeServices(
   const jobs = await createJobs(env, database, () => services, options.jobs);
   let sweeping: Promise<unknown> | undefined;
   const sweep = setInterval(() => {
-    sweeping = sweepExpiredIdempotencyKeys(database.db, services.clock()).catch((error: unknown) =>
-      logger.error('idempotency sweep failed', errorFields(error)),
-    );
+    sweeping = sweepExpired(database.db, services.clock(), logger, railModules);
   }, SWEEP_EVERY_MS);
   sweep.unref();
   const services: Services = {

@@ -142,10 +142,18 @@ export interface PaymentGateway {
   handle(call: PaymentCall): Promise<OperationResponse>;
   /** A 402 challenge of an operation: PAYMENT_001 by default, or another payment code and message. */
   paymentRequired(operation: { readonly id: string }, code?: ErrorCode, message?: string): Promise<ApiError>;
-  /** The agent a request proves to be without paying (an MPP credential), if any rail can tell. */
-  identify(request: OperationRequest): Promise<AgentPrincipal | undefined>;
+  /** The agent a request proves to be without paying, by a proof `proofs` allows, if any rail can tell. */
+  identify(request: OperationRequest, proofs: AgentProofs): Promise<AgentPrincipal | undefined>;
   close(): Promise<void>;
 }
+
+/**
+ * What may prove who an agent is on a call without a key. `any`: a sign-in, or the payment credential
+ * the agent paid with (an x402 payment header, an MPP credential) shown again. `sign-in`: only a fresh,
+ * single-use signed message (SIGN-IN-WITH-X), for writes: a payment credential passes through
+ * intermediaries that could replay it for as long as it is kept, a sign-in works once and minutes long.
+ */
+export type AgentProofs = 'any' | 'sign-in';
 
 /** Port: refunds of card payments (Stripe). */
 export interface CardRefunds {
@@ -158,7 +166,7 @@ export interface PaymentFacts {
   readonly payment?:
     | { readonly price: Price; readonly credits?: number; readonly deferred?: unknown }
     | undefined;
-  readonly agentProof?: boolean | undefined;
+  readonly agentProof?: true | 'sign-in' | undefined;
 }
 
 /** Header lookup by lower-case name. */

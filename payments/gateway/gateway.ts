@@ -122,9 +122,10 @@ export function createPaymentGateway(
       }
       return rail.pay({ ...call, price: operation.payment.price });
     },
-    async identify(request) {
+    async identify(request, proofs) {
       for (const rail of rails) {
-        const principal = await rail.identify?.(request);
+        const principal =
+          (await rail.signIn?.(request)) ?? (proofs === 'any' ? await rail.identify?.(request) : undefined);
         if (principal) return principal;
       }
       return undefined;

@@ -5,6 +5,7 @@
  */
 
 import type { ZodType } from 'zod';
+import type { Db } from '../../db/client.ts';
 import type { Price } from '../../src/domain/pricing.ts';
 import type { AgentPrincipal, Principal } from '../../src/domain/principal.ts';
 import type { Env } from '../../src/env.ts';
@@ -47,7 +48,15 @@ export interface PaymentRail {
   /** Whether the rail pays for a call that carries no credential (from a balance its caller holds). */
   serves?(call: Omit<PaidCall, 'price'>): boolean;
   pay(call: PaidCall): Promise<OperationResponse>;
-  /** The agent a request proves to be without paying (for balance-style operations). */
+  /**
+   * The agent a fresh, single-use signed message in the request proves to be (a sign-in): enough for
+   * writes. Undefined without one; a sign-in that does not hold is refused (AUTH_001).
+   */
+  signIn?(request: OperationRequest): Promise<AgentPrincipal | undefined>;
+  /**
+   * The agent the payment credential in the request proves to be, shown again without paying: enough
+   * for reads only, since anyone who saw the credential on its way may show it too.
+   */
   identify?(request: OperationRequest): Promise<AgentPrincipal | undefined>;
   /** Finishes what requests left open (run in the background; tests call it). */
   reconciler?: Reconciler;
@@ -78,6 +87,11 @@ export interface RailModule<E = unknown> {
   /** Its environment variables: checked at every start, configured or not, so a typo stops the boot. */
   env: ZodType<E>;
   configured(railEnv: E): boolean;
+  /**
+   * Deletes the rail's rows that expired by `now` (run every 10 minutes on every server, configured or
+   * not: its tables exist everywhere, and rows written while it was on must not stay for good).
+   */
+  sweep?(db: Db, now: Date): Promise<number>;
   /** Undefined when its configuration turns out incomplete. */
   create(context: RailContext<E>): Promise<PaymentRail | undefined>;
 }

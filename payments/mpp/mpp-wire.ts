@@ -67,7 +67,7 @@ export const mppWire: RailWire = {
         codes.push('PAYMENT_003', 'BILLING_004', 'AUTH_002', 'SERVER_009');
         if (operation.payment.credits !== undefined) codes.push('PAYMENT_005');
       }
-      if (operation.agentProof) codes.push('PAYMENT_003', 'AUTH_002');
+      if (operation.agentProof === true) codes.push('PAYMENT_003', 'AUTH_002');
       return codes;
     },
     successHeaders: {

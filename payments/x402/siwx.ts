@@ -1,8 +1,9 @@
 /**
  * Sign-in-with-X (CAIP-122, `@x402/extensions/sign-in-with-x`): a wallet that has paid proves itself with
  * a signed message in the SIGN-IN-WITH-X header instead of keeping its agent key, and acts as the same
- * agent identity. The 402 challenge declares the message to sign (this server's domain and URI, a nonce,
- * five minutes of validity); a signed message is accepted once per wallet and nonce, before it expires.
+ * agent identity, for reads and for managing its campaigns. The 402 challenge declares the message to sign
+ * (this server's domain and URI, a nonce, five minutes of validity); a signed message is accepted once
+ * per wallet and nonce, before it expires.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -16,10 +17,11 @@ import {
 } from '@x402/extensions/sign-in-with-x';
 import { and, eq } from 'drizzle-orm';
 import { getAddress } from 'viem';
-import { agentIdentities, siwxSignIns } from '../../db/schema-payments.ts';
+import { agentIdentities } from '../../db/schema-payments.ts';
 import { ApiError } from '../../src/errors/api-error.ts';
 import type { OperationRequest } from '../../src/pipeline/operation-io.ts';
 import type { X402Config } from './config.ts';
+import { claimSignIn } from './siwx-sign-ins.ts';
 import type { X402Deps } from './x402-deps.ts';
 
 /** How long a declared sign-in message may be signed and used. */
@@ -85,12 +87,12 @@ export async function identifyBySiwx(deps: X402Deps, request: OperationRequest):
     .from(agentIdentities)
     .where(and(eq(agentIdentities.kind, 'wallet'), eq(agentIdentities.subject, address)));
   if (!identity) throw refused('this wallet has not paid here');
-  // Single use: claimed under the unique (address, nonce), never checked first.
-  const claimed = await db
-    .insert(siwxSignIns)
-    .values({ address, nonce: message.nonce, expiresAt: new Date(message.expirationTime) })
-    .onConflictDoNothing()
-    .returning({ id: siwxSignIns.id });
-  if (claimed.length === 0) throw refused('this signed message was used already; sign a new one');
+  // Accepted until it expires or grows older than the lifetime, whichever comes first: kept that long.
+  const usableUntil = new Date(
+    Math.min(Date.parse(message.expirationTime), Date.parse(message.issuedAt) + SIWX_LIFETIME_MS),
+  );
+  if (!(await claimSignIn(db, { address, nonce: message.nonce, usableUntil }))) {
+    throw refused('this signed message was used already; sign a new one');
+  }
   return identity.id;
 }

@@ -65,8 +65,12 @@ export function createX402Rail(
     challenge: async (operation, price) => x402Challenge(config, operation, price, publicUrl),
     carries: (request) => paymentHeaderOf(request.header) !== undefined,
     pay: (call) => payWithX402(deps, call),
+    async signIn(request) {
+      const identityId = await identifyBySiwx(deps, request);
+      return identityId ? agentPrincipal(services.systemUserId, identityId) : undefined;
+    },
     async identify(request) {
-      const identityId = (await identifyBySiwx(deps, request)) ?? (await identifyByPayment(deps, request));
+      const identityId = await identifyByPayment(deps, request);
       return identityId ? agentPrincipal(services.systemUserId, identityId) : undefined;
     },
     close: () => reconciler.stop(),

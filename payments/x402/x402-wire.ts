@@ -30,7 +30,8 @@ function receipts(header: HeaderLookup): Record<string, unknown> {
 
 export const x402Wire: RailWire = {
   name: 'x402',
-  requestHeaders: ['X-PAYMENT', 'PAYMENT-SIGNATURE'],
+  // SIGN-IN-WITH-X: a wallet's sign-in (siwx.ts), sent cross-origin like the payment headers.
+  requestHeaders: ['X-PAYMENT', 'PAYMENT-SIGNATURE', 'SIGN-IN-WITH-X'],
   responseHeaders: ['PAYMENT-REQUIRED', 'PAYMENT-RESPONSE', 'X-PAYMENT-RESPONSE'],
   openapi: {
     securityScheme: {

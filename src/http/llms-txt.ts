@@ -20,6 +20,13 @@ function operationLine(operation: Operation, rails: readonly RailWire[]): string
   if (operation.paginated) notes.push('paginated');
   const paying = rails.filter((rail) => operation.payment && rail.openapi.accepts(operation));
   if (paying.length > 0) notes.push(`agents may pay instead (${paying.map((rail) => rail.name).join(', ')})`);
+  if (operation.agentProof !== undefined && rails.length > 0) {
+    notes.push(
+      operation.agentProof === 'sign-in'
+        ? 'agents may sign in with SIGN-IN-WITH-X instead'
+        : 'agents may sign in or show their payment again instead',
+    );
+  }
   return `- \`${operation.method} ${operation.path}\` (${operation.id}; ${notes.join(', ')}): ${operation.summary}`;
 }
 

@@ -181,6 +181,15 @@ function operationObject(operation: Operation, rails: readonly RailWire[]): Reco
       };
     }
   }
+  if (operation.agentProof !== undefined) {
+    const signInOnly = operation.agentProof === 'sign-in';
+    result['x-iris-agent-proof'] = signInOnly ? 'sign-in' : 'sign-in-or-payment';
+    const signIn =
+      'Agents without a key: a wallet that has paid here may sign in instead, signing the message a 402 challenge declares (extensions["sign-in-with-x"]) into the SIGN-IN-WITH-X header; each signed message works once.';
+    result.description = signInOnly
+      ? `${signIn} The payment credential shown again does not let anything be changed.`
+      : `${signIn} Showing again the payment credential it paid with also identifies it here.`;
+  }
   if (operation.rateLimit) result['x-iris-rate-limit'] = operation.rateLimit;
   if (operation.audit) result['x-iris-audit'] = operation.audit;
   if (isMutation(operation) && Object.keys(bodyProperties).length > 0) {

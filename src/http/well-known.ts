@@ -1,50 +1,16 @@
 /**
- * What an agent reaches without a key: the key set receipts and quotes are signed with
- * (`GET /.well-known/jwks.json`), the payable resources with their x402 `accepts`
- * (`GET /.well-known/x402`), and free quotes (`POST /campaigns/quote`) where agents can pay, each
- * counted against the caller's address in a bucket of its own. A quote asked with a key goes through the
- * registry's route like every operation.
+ * What an agent reaches without a key besides the registry's operations: the key set receipts and
+ * quotes are signed with (`GET /.well-known/jwks.json`) and the payable resources with their x402
+ * `accepts` (`GET /.well-known/x402`). Free quotes are an operation (`campaigns.quote`, `keyless`): the
+ * pipeline answers them on every transport.
  */
 import type { Express, NextFunction, Request, Response } from 'express';
 import { jwksOf } from '../domain/receipts/signing-keys.ts';
-import { campaignsQuote } from '../operations/campaigns/quote.ts';
 import { isPayable } from '../operations/define-operation.ts';
 import { operations } from '../operations/registry.ts';
-import { errorResponse } from '../pipeline/execute-operation.ts';
-import { enforceRateLimit, withRateLimitHeaders } from '../pipeline/rate-limit/limits.ts';
-import { runHandler } from '../pipeline/run-handler.ts';
-import { validateInput } from '../pipeline/validate-input.ts';
 import type { Services } from '../services.ts';
 import { decodeBase64Json } from '../wire/base64-json.ts';
-import { readJsonBody } from './middleware/json-body.ts';
-import { requestIdOf } from './middleware/request-id.ts';
 import { send } from './send.ts';
-
-/** The rate-limit bucket of keyless quotes from one address. */
-const quoteBucket = (ip: string) => `quote:${ip}`;
-
-async function keylessQuote(services: Services, req: Request, res: Response): Promise<void> {
-  const requestId = requestIdOf(res);
-  const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-  res.locals.route = campaignsQuote.id;
-  res.locals.principal = quoteBucket(ip);
-  const now = services.clock();
-  let state: Awaited<ReturnType<typeof enforceRateLimit>> | undefined;
-  try {
-    state = await enforceRateLimit(services.rateLimits, quoteBucket(ip), undefined, now.getTime());
-    const body = await readJsonBody(req, services.env.IRIS_BODY_LIMIT_BYTES);
-    const input = validateInput(campaignsQuote, { params: {}, query: req.query, body });
-    const run = await runHandler(services, campaignsQuote, input, {
-      principal: { kind: 'anonymous' },
-      requestId,
-      services,
-      now,
-    });
-    send(res, withRateLimitHeaders(run.response, state));
-  } catch (error) {
-    send(res, withRateLimitHeaders(errorResponse(services, error, requestId, campaignsQuote.id), state));
-  }
-}
 
 /**
  * The payable resources and what each accepts, from the very 402 challenges the operations answer
@@ -86,14 +52,5 @@ export function mountWellKnown(app: Express, services: Services): void {
         }),
       )
       .catch(next);
-  });
-  // Keyless quotes exist where keyless payments do; with a key, the registry's route answers.
-  app.post(campaignsQuote.path, (req: Request, res: Response, next: NextFunction) => {
-    const authorization = req.headers.authorization;
-    if (services.payments === undefined || (authorization !== undefined && authorization.trim() !== '')) {
-      next();
-      return;
-    }
-    keylessQuote(services, req, res).catch(next);
   });
 }

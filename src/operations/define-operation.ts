@@ -92,13 +92,15 @@ export interface OperationDefinition<I extends z.ZodObject, O extends z.ZodType>
    */
   payment?: PaymentTerms;
   /**
-   * Agents may call it without a key by proving who they are with a payment credential (no charge):
-   * the principal is then that agent identity.
+   * Agents may call it without a key by proving who they are (no charge): the principal is then that
+   * agent identity, as with its agent key. `true` (reads): a sign-in or the payment credential it paid
+   * with; `'sign-in'` (writes): only a fresh, single-use signed message (see AgentProofs).
    */
-  agentProof?: boolean;
+  agentProof?: true | 'sign-in';
   /**
    * Free to call without a key where agents can pay (a payment rail is configured): nothing of an
-   * account is read, and anonymous callers count against their address's limits.
+   * account is read, and anonymous callers count in their address's bucket of keyless calls, apart from
+   * its other limits, whichever transport carries them.
    */
   keyless?: boolean;
   /** Honours the Idempotency-Key header. */

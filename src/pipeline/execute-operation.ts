@@ -41,6 +41,12 @@ class AnsweredBefore extends Error {
   }
 }
 
+/**
+ * The rate-limit subject of an address's free keyless calls (quotes), over REST and MCP alike: a bucket
+ * of their own, so asking prices neither uses up nor waits on what the address may otherwise do.
+ */
+const keylessBucket = (ip: string): string => `keyless:${ip}`;
+
 /** Agents pay for every payable call: anonymous callers and keys issued to an agent identity. */
 function paysPerCall(principal: Principal): boolean {
   return principal.kind === 'anonymous' || (principal.kind === 'key' && principal.agentIdentityId !== null);
@@ -83,21 +89,22 @@ async function answer(
     await enforceRateLimit(services.rateLimits, `ip:${request.ip}`, undefined, now.getTime());
     throw error;
   }
+  const free =
+    operation.keyless === true && principal.kind === 'anonymous' && services.payments !== undefined;
   counted.rateLimit = await enforceRateLimit(
     services.rateLimits,
-    principalKey(principal, request.ip),
+    free ? keylessBucket(request.ip) : principalKey(principal, request.ip),
     operation.rateLimit,
     now.getTime(),
   );
+  // Counted against the address before any proof is checked, so proofs cannot be tried at full speed.
   const proven =
-    operation.agentProof && principal.kind === 'anonymous' && services.payments
-      ? await services.payments.identify(request)
+    operation.agentProof !== undefined && principal.kind === 'anonymous' && services.payments
+      ? await services.payments.identify(request, operation.agentProof === 'sign-in' ? 'sign-in' : 'any')
       : undefined;
   if (proven) principal = proven;
   request.onAuthenticated?.(principalKey(principal, request.ip));
   const paying = operation.payment !== undefined && services.payments !== undefined && paysPerCall(principal);
-  const free =
-    operation.keyless === true && principal.kind === 'anonymous' && services.payments !== undefined;
   if (!paying && !free) checkAccess(operation, principal);
   const input = validateInput(operation, request);
   if (paying && services.payments) {

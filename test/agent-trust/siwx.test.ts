@@ -4,62 +4,30 @@
  * an expired message and a message for another domain read nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { decodePaymentRequiredHeader } from '@x402/core/http';
-import {
-  type CompleteSIWxInfo,
-  createSIWxPayload,
-  encodeSIWxHeader,
-  SIGN_IN_WITH_X,
-  type SIWxExtension,
-} from '@x402/extensions/sign-in-with-x';
-import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
+import { createSIWxPayload, encodeSIWxHeader, SIGN_IN_WITH_X } from '@x402/extensions/sign-in-with-x';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, jsonOf } from '../helpers/api.ts';
-import { type PaidServer, startPaidServer, x402Fetch } from '../helpers/paid-server.ts';
+import { api } from '../helpers/api.ts';
+import { type PaidServer, startPaidServer } from '../helpers/paid-server.ts';
+import { siwxClient } from '../helpers/siwx.ts';
 
 const PUBLIC_URL = 'https://iris.example';
-const body = { name: 'signed in', objective_type: 'product_promotion', outreach_channels: ['email'] };
 
 let paid: PaidServer;
+let siwx: ReturnType<typeof siwxClient>;
 let ip = 0;
 beforeAll(async () => {
   paid = await startPaidServer({ IRIS_PUBLIC_URL: PUBLIC_URL });
+  siwx = siwxClient(paid, PUBLIC_URL);
 });
 afterAll(() => paid?.close());
 
 const get = (path: string, headers: Record<string, string> = {}) =>
   api(paid.server.url, 'GET', path, { headers: { ...headers, 'x-forwarded-for': `10.5.0.${++ip}` } });
 
-/** The sign-in message the 402 challenge of POST /campaigns declares. */
-async function declared(): Promise<CompleteSIWxInfo> {
-  const challenge = await api(paid.server.url, 'POST', '/campaigns', { body });
-  const required = decodePaymentRequiredHeader(challenge.headers.get('payment-required') ?? '');
-  const extension = required.extensions?.[SIGN_IN_WITH_X] as SIWxExtension;
-  const chain = extension.supportedChains[0];
-  if (!chain) throw new Error('no supported chain declared');
-  return { ...extension.info, chainId: chain.chainId, type: chain.type };
-}
-
-async function signIn(account: PrivateKeyAccount, info?: CompleteSIWxInfo): Promise<Record<string, string>> {
-  const payload = await createSIWxPayload(info ?? (await declared()), account, `${PUBLIC_URL}/payments`);
-  return { [SIGN_IN_WITH_X]: encodeSIWxHeader(payload) };
-}
-
-async function paidCampaign() {
-  const payer = await paid.newPayer();
-  const response = await x402Fetch(paid.chain, payer.account)(`${paid.server.url}/campaigns`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const created = await jsonOf(response);
-  expect(response.status).toBe(201);
-  return { payer, created };
-}
-
 describe('sign-in-with-x', () => {
   it('is declared in the 402 challenge for this server, its network and five minutes', async () => {
-    const info = await declared();
+    const info = await siwx.declared();
     expect(info).toMatchObject({
       domain: 'iris.example',
       uri: PUBLIC_URL,
@@ -70,8 +38,8 @@ describe('sign-in-with-x', () => {
   });
 
   it('lets the paying wallet read its payment and campaign without a key, once per signed message', async () => {
-    const { payer, created } = await paidCampaign();
-    const headers = await signIn(payer.account);
+    const { payer, created } = await siwx.paidCampaign();
+    const headers = await siwx.signIn(payer.account);
     const id = created.meta.payment.payment_id;
     const read = await get(`/payments/${id}`, headers);
     expect(read.status, read.text).toBe(200);
@@ -83,43 +51,43 @@ describe('sign-in-with-x', () => {
     expect(replayed.body.error.message).toContain('used already');
 
     // Another sign-in needs a nonce this wallet has not used: the declared one is taken, so its own.
-    const fresh = { ...(await declared()), nonce: randomBytes(16).toString('hex') };
-    const list = await get('/payments', await signIn(payer.account, fresh));
+    const fresh = { ...(await siwx.declared()), nonce: randomBytes(16).toString('hex') };
+    const list = await get('/payments', await siwx.signIn(payer.account, fresh));
     expect(list.body.data.map((p: { campaign_id: string }) => p.campaign_id)).toEqual([created.data.id]);
 
     // Its campaigns too, the same way (a principal of that agent identity, like its agent key).
-    const again = { ...(await declared()), nonce: randomBytes(16).toString('hex') };
-    const campaign = await get(`/campaigns/${created.data.id}`, await signIn(payer.account, again));
+    const again = { ...(await siwx.declared()), nonce: randomBytes(16).toString('hex') };
+    const campaign = await get(`/campaigns/${created.data.id}`, await siwx.signIn(payer.account, again));
     expect(campaign.status, campaign.text).toBe(200);
     expect(campaign.body.data.id).toBe(created.data.id);
-    const stranger = { ...(await declared()), nonce: randomBytes(16).toString('hex') };
+    const stranger = { ...(await siwx.declared()), nonce: randomBytes(16).toString('hex') };
     const other = await paid.newPayer();
-    const refused = await get(`/campaigns/${created.data.id}`, await signIn(other.account, stranger));
+    const refused = await get(`/campaigns/${created.data.id}`, await siwx.signIn(other.account, stranger));
     expect(refused.status).toBe(401);
   });
 
   it("reads nothing for a wallet that never paid, nor another wallet's payment", async () => {
-    const { created } = await paidCampaign();
+    const { created } = await siwx.paidCampaign();
     const stranger = privateKeyToAccount(generatePrivateKey());
-    const refused = await get(`/payments/${created.meta.payment.payment_id}`, await signIn(stranger));
+    const refused = await get(`/payments/${created.meta.payment.payment_id}`, await siwx.signIn(stranger));
     expect(refused.status).toBe(401);
     expect(refused.body.error.message).toContain('has not paid');
 
-    const other = await paidCampaign();
+    const other = await siwx.paidCampaign();
     const foreign = await get(
       `/payments/${created.meta.payment.payment_id}`,
-      await signIn(other.payer.account),
+      await siwx.signIn(other.payer.account),
     );
     expect(foreign.status).toBe(404);
   });
 
   it('refuses an expired message and one for another domain', async () => {
-    const { payer, created } = await paidCampaign();
-    const info = await declared();
+    const { payer, created } = await siwx.paidCampaign();
+    const info = await siwx.declared();
     const old = new Date(Date.now() - 10 * 60_000);
     const expired = await get(
       `/payments/${created.meta.payment.payment_id}`,
-      await signIn(payer.account, {
+      await siwx.signIn(payer.account, {
         ...info,
         issuedAt: old.toISOString(),
         expirationTime: new Date(old.getTime() + 60_000).toISOString(),

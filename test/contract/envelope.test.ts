@@ -87,6 +87,8 @@ describe('wire contract', () => {
     expect(preflight.headers.get('x-request-id')).toMatch(/^req_/);
     expect(a.headers.get('x-request-id')).not.toBe(b.headers.get('x-request-id'));
     expect(preflight.headers.get('access-control-allow-headers')).toContain('Idempotency-Key');
+    // A wallet's sign-in is sent cross-origin too (payments/x402/siwx.ts).
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('SIGN-IN-WITH-X');
     expect(a.headers.get('access-control-expose-headers')).toContain('PAYMENT-REQUIRED');
   });
 

@@ -12,6 +12,9 @@ export const campaignsDelete = defineOperation({
   path: '/campaigns/:id',
   summary: 'delete a campaign (soft: it stops, and reads then answer 404 CAMP_001)',
   scope: 'write',
+  // A wallet that paid may manage its campaigns by signing in (SIWX) instead of with its agent key; a
+  // payment header shown again proves too little to change anything.
+  agentProof: 'sign-in',
   rateLimit: 'campaignMutations',
   audit: 'delete_campaign',
   destructive: true,

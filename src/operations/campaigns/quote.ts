@@ -58,8 +58,8 @@ export const campaignsQuote = defineOperation({
   path: '/campaigns/quote',
   summary:
     'price a campaign before paying (free, no key needed where agents can pay): the price per rail, the allotment, which requested channels can send, as a signed quote valid 5 minutes that fixes the price when sent back as Iris-Quote on campaigns.create',
-  // Keyless where agents can pay (REST: src/http/well-known.ts, in a bucket of its own; MCP: the
-  // pipeline); with a key, reading is enough.
+  // Keyless where agents can pay (counted per address in a bucket of its own: see `keyless`); with a
+  // key, reading is enough.
   scope: 'read',
   keyless: true,
   input: campaignsCreate.input,

@@ -16,6 +16,9 @@ export const campaignsSetStatus = defineOperation({
   path: '/campaigns/:id/status',
   summary: 'activate, pause, resume or complete a campaign (draft → active ⇄ paused → completed)',
   scope: 'write',
+  // A wallet that paid may manage its campaigns by signing in (SIWX) instead of with its agent key; a
+  // payment header shown again proves too little to change anything.
+  agentProof: 'sign-in',
   rateLimit: 'campaignMutations',
   audit: 'update_campaign',
   errors: ['CAMP_001', 'CAMP_005', 'CAMP_007', 'CAMP_008'],

@@ -12,6 +12,9 @@ export const campaignsUpdate = defineOperation({
   path: '/campaigns/:id',
   summary: 'update the fields a campaign was created with (all but its status)',
   scope: 'write',
+  // A wallet that paid may manage its campaigns by signing in (SIWX) instead of with its agent key; a
+  // payment header shown again proves too little to change anything.
+  agentProof: 'sign-in',
   rateLimit: 'campaignMutations',
   audit: 'update_campaign',
   errors: ['CAMP_001'],
