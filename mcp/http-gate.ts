@@ -59,16 +59,11 @@ export function jsonRpcRejection(response: OperationResponse, id: RequestId | nu
 
 /**
  * Operations an agent may call without a key: payable ones (it pays per call), free ones (`keyless`: a
- * quote) and ones it proves its identity for with a payment credential (`agentProof: true`); the
- * pipeline decides each call. Operations that take only a sign-in (`agentProof: 'sign-in'`) need a key
- * here: a tool call carries no SIGN-IN-WITH-X header.
+ * quote) and ones it proves its identity for (`agentProof`: a sign-in or payment credential in `_meta`);
+ * the pipeline decides each call.
  */
 function keyless(operation: Operation): boolean {
-  return (
-    operation.payment !== undefined ||
-    operation.keyless === true ||
-    ('agentProof' in operation && operation.agentProof === true)
-  );
+  return operation.payment !== undefined || operation.keyless === true || operation.agentProof !== undefined;
 }
 
 /**

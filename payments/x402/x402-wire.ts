@@ -8,6 +8,12 @@ import { decodeBase64Json, encodeBase64Json } from '../../src/wire/base64-json.t
 /** Where x402 MCP clients put the PaymentPayload (the second is an older spelling). */
 export const X402_PAYMENT_KEYS = ['x402/payment', 'x402.payment'] as const;
 
+/**
+ * Where an MCP client puts a wallet's sign-in: the SIGN-IN-WITH-X header's value (base64 JSON), or the
+ * signed SIWX payload itself. A tool call has no headers of its own.
+ */
+export const SIWX_META_KEY = 'x402/sign-in-with-x';
+
 /** x402 settles after what is bought is committed: it sells only what can wait for its payment. */
 const accepts = (operation: PaymentFacts) =>
   operation.payment?.price.x402Atomic !== undefined && operation.payment.deferred !== undefined;
@@ -81,13 +87,18 @@ export const x402Wire: RailWire = {
   ],
   mcp: {
     howToPay:
-      'x402: the first call returns the x402 PaymentRequired; retry with the signed PaymentPayload in _meta["x402/payment"].',
+      'x402: the first call returns the x402 PaymentRequired; retry with the signed PaymentPayload in _meta["x402/payment"]. ' +
+      'A wallet that paid signs in (SIWX, the message the PaymentRequired declares) with its signed payload in _meta["x402/sign-in-with-x"].',
     async headersFromMeta(meta): Promise<Record<string, string>> {
+      const headers: Record<string, string> = {};
+      // Same encoding rules as the payment: a base64 string as is, JSON text or an object encoded.
+      const signIn = signatureHeader(meta[SIWX_META_KEY]);
+      if (signIn !== undefined) headers['sign-in-with-x'] = signIn;
       for (const key of X402_PAYMENT_KEYS) {
         const header = signatureHeader(meta[key]);
-        if (header !== undefined) return { 'payment-signature': header };
+        if (header !== undefined) return { ...headers, 'payment-signature': header };
       }
-      return {};
+      return headers;
     },
     receipts,
     // The PaymentRequired object itself (x402Version, error, resource, accepts) is merged into the

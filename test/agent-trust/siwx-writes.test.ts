@@ -4,15 +4,19 @@
  * payment header shown again (enough for reads) change nothing. Used sign-ins are kept only while their
  * message could be accepted.
  */
+
+import { SIGN_IN_WITH_X } from '@x402/extensions/sign-in-with-x';
 import { and, eq } from 'drizzle-orm';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema.ts';
 import { siwxSignIns } from '../../db/schema-payments.ts';
+import { SIWX_META_KEY } from '../../payments/x402/x402-wire.ts';
 import { sweepExpired } from '../../src/compose.ts';
 import { api } from '../helpers/api.ts';
 import { type PaidServer, signAuthorization, startPaidServer, v1Header } from '../helpers/paid-server.ts';
 import { SIWX_CAMPAIGN, siwxClient } from '../helpers/siwx.ts';
+import { connectMcp, structured } from '../mcp/mcp-client.ts';
 
 const PUBLIC_URL = 'https://iris.example';
 
@@ -170,6 +174,42 @@ describe('sign-in-with-x for campaign writes', () => {
       expect(refused.body.error.message).toContain('has not paid');
     }
     await expectUnchanged(id, created.meta.payment.agent_api_key.key);
+  });
+
+  it('takes the sign-in over MCP from _meta["x402/sign-in-with-x"], once, and nothing without it', async () => {
+    const { payer, created } = await siwx.paidCampaign();
+    const id = created.data.id as string;
+    const key = created.meta.payment.agent_api_key.key as string;
+    const client = await connectMcp(paid.server.url);
+    try {
+      const rename = (meta: Record<string, unknown>) =>
+        client.callTool({
+          name: 'campaigns_update',
+          arguments: { id, name: 'renamed over mcp' },
+          _meta: meta,
+        });
+      // A 401 from the pipeline is the HTTP answer of the whole request, as for a key that does not hold.
+      await expect(rename({})).rejects.toThrow(/APIKEY_001/);
+      await expectUnchanged(id, key);
+
+      const header = (await siwx.freshSignIn(payer.account))[SIGN_IN_WITH_X] as string;
+      const renamed = await rename({ [SIWX_META_KEY]: header });
+      expect(renamed.isError, JSON.stringify(renamed)).toBeFalsy();
+      expect(structured(renamed).data.name).toBe('renamed over mcp');
+
+      const replayed = client.callTool({
+        name: 'campaigns_set_status',
+        arguments: { id, status: 'paused' },
+        _meta: { [SIWX_META_KEY]: header },
+      });
+      await expect(replayed).rejects.toThrow(/AUTH_001/);
+      expect((await readWithKey(id, key)).body.data).toMatchObject({
+        name: 'renamed over mcp',
+        status: 'active',
+      });
+    } finally {
+      await client.close();
+    }
   });
 
   it('documents which proof each operation takes', async () => {

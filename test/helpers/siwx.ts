@@ -23,9 +23,16 @@ export const SIWX_CAMPAIGN = {
 };
 
 export function siwxClient(paid: PaidServer, publicUrl: string) {
+  let challenges = 0;
   /** The sign-in message the 402 challenge of POST /campaigns declares. */
   async function declared(): Promise<CompleteSIWxInfo> {
-    const challenge = await api(paid.server.url, 'POST', '/campaigns', { body: SIWX_CAMPAIGN });
+    // From an address of its own each time: the challenges a test asks for must not use up the campaign
+    // write limit of the address its other calls come from.
+    challenges += 1;
+    const challenge = await api(paid.server.url, 'POST', '/campaigns', {
+      body: SIWX_CAMPAIGN,
+      headers: { 'x-forwarded-for': `10.88.${challenges >> 8}.${challenges & 255}` },
+    });
     const required = decodePaymentRequiredHeader(challenge.headers.get('payment-required') ?? '');
     const extension = required.extensions?.[SIGN_IN_WITH_X] as SIWxExtension;
     const chain = extension.supportedChains[0];
