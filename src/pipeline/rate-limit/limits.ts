@@ -79,7 +79,12 @@ export async function enforceRateLimit(
     return { limit: limits[tightest] as number, remaining: tightestRemaining, resetAtMs: tightestResetAtMs };
   }
   const worstLimit = limits[worst] as number;
-  const retryAfter = Math.max(1, Math.ceil((worstResetAtMs - nowMs) / 1000));
+  // `nowMs` was read before the request was counted (callers read it before authenticating, which may
+  // wait on the database), so a concurrent request, or another process, may have opened the window after
+  // it. The window began no later than this request was counted: the wait is at most the window itself,
+  // never "2 seconds" for the one-second burst window.
+  const countedAtMs = Math.max(nowMs, worstResetAtMs - (hits[worst] as BucketHit).windowMs);
+  const retryAfter = Math.max(1, Math.ceil((worstResetAtMs - countedAtMs) / 1000));
   throw new ApiError('RATE_001', `too many requests. please try again in ${retryAfter} seconds.`, {
     headers: {
       'Retry-After': String(retryAfter),
