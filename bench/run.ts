@@ -84,7 +84,16 @@ async function runBase(config: BenchConfig): Promise<BaseRun> {
     'pipeline-server',
     'pipeline-server.ts',
     PipelineReady,
-    { ...dbEnv, ...(setup?.iris.env ?? noRail), ...noMpp, BENCH_KEY_COUNT: String(keyCount) },
+    {
+      ...dbEnv,
+      ...(setup?.iris.env ?? noRail),
+      ...noMpp,
+      BENCH_KEY_COUNT: String(keyCount),
+      // A web-only process, as a deployment under load keeps one: each paid create queues its campaign's
+      // run (discovery, ~230 drafts), which would otherwise run on this event loop while the next paid
+      // create is measured. The stock handler only inserts a row; the engine has a section of its own.
+      JOBS_CONCURRENCY: '0',
+    },
   );
   cleanups.push(pipeline.stop);
   const keys = pipeline.ready.keys as [string, ...string[]];

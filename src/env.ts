@@ -107,8 +107,11 @@ const EnvSchema = z.object({
 
   // Background jobs: an in-process worker (local), or QStash calling POST /internal/jobs/:id (qstash).
   JOBS_DRIVER: z.enum(['local', 'qstash']).default('local'),
-  /** Jobs one process runs at once (local driver). */
-  JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Jobs one process runs at once (local driver). 0: this process runs none (a web process; another
+   * process on the same database, a plain `npm start`, runs them).
+   */
+  JOBS_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
   /** How often the worker looks for due jobs besides the wake-ups NOTIFY brings. */
   JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
   /** How long a claimed job is its worker's: past it (a crashed worker), another worker takes it again. */

@@ -161,7 +161,8 @@ export function createLocalWorker(deps: RunnerDeps, database: Pick<Database, 'li
   return {
     driver: 'local',
     async start() {
-      if (phase !== 'idle') return;
+      // Concurrency 0: a web-only process; the jobs it enqueues are run by another process's worker.
+      if (phase !== 'idle' || settings.concurrency === 0) return;
       phase = 'running';
       const started = await startWakeUps(database, {
         onNotify: wake,

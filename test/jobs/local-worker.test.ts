@@ -205,6 +205,24 @@ describe('the local worker', () => {
     expect(await row(id)).toMatchObject({ state: 'done', attempts: 2 });
   });
 
+  it('with concurrency 0 (a web-only process) runs nothing; a worker of another process runs what waits', async () => {
+    const web = await secondWorker('web', { concurrency: 0, pollIntervalMs: 20 });
+    await web.start();
+    // The server's worker does not know this kind: only the web process's worker or the one started
+    // below could take it.
+    const id = await add({ kind: 'test.slow-first', payload: { hold_ms: 0 } });
+    // Twenty of the web worker's polls, and its NOTIFY wake-up, pass without a claim.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await row(id)).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(await web.runDue()).toBe(0);
+    const worker = await secondWorker('worker', { pollIntervalMs: 20 });
+    await worker.start();
+    await until(id, 'done');
+    expect(await effectsOf(server.database.db, id)).toEqual([{ job_id: id, attempt: 1, worker: 'worker' }]);
+    await web.stop();
+    await worker.stop();
+  });
+
   it('stops within its drain: a job still running is given back and its transaction rolled back', async () => {
     const worker = await secondWorker('stopping', { drainMs: 200 });
     await worker.start();
