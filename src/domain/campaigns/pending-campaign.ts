@@ -23,8 +23,8 @@ export async function activatePendingCampaign(
     .where(and(eq(campaigns.id, campaignId), eq(campaigns.status, 'pending_payment')))
     .returning();
   if (!row) return undefined;
-  await emitCampaignEvent(tx, 'campaign.created', row, now);
-  await queueCampaignRun(tx, row.id);
+  // Independent statements of one transaction, sent together: the driver pipelines them on its connection.
+  await Promise.all([emitCampaignEvent(tx, 'campaign.created', row, now), queueCampaignRun(tx, row.id)]);
   return toCampaign(row);
 }
 

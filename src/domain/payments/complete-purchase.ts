@@ -96,7 +96,10 @@ export async function completeDeferredPurchase(
   const data = await deferred.activate(tx, resourceId, options.now);
   if (data === undefined)
     throw new PurchaseGone(`what ${operation.id} created no longer waits for this payment`);
-  const recorded = await recordPayment(tx, payment, resourceId, options.now);
-  const agentKey = await agentKeyFor(tx, payment.identityId, options);
+  // Independent statements of one transaction, sent together: the driver pipelines them on its connection.
+  const [recorded, agentKey] = await Promise.all([
+    recordPayment(tx, payment, resourceId, options.now),
+    agentKeyFor(tx, payment.identityId, options),
+  ]);
   return { data, paymentId: recorded.id, receipt: recorded.receipt, agentKey };
 }
