@@ -6,7 +6,7 @@
  * name with another request is 409 SERVER_016.
  */
 import type { PaymentPayload } from '@x402/core/types';
-import { extractAndValidatePaymentIdentifier } from '@x402/extensions/payment-identifier';
+import { extractAndValidatePaymentIdentifier, PAYMENT_IDENTIFIER } from '@x402/extensions/payment-identifier';
 import { validateIdempotencyKey } from '../../src/pipeline/idempotency.ts';
 
 /** Kept apart from Idempotency-Key values in the shared column. */
@@ -20,9 +20,22 @@ export function retryKeyOf(
   payload: PaymentPayload,
   idempotencyKey: string | undefined,
 ): { key: string | undefined } | { invalid: string } {
-  const { id, validation } = extractAndValidatePaymentIdentifier(payload);
+  const { id, validation } = extractAndValidatePaymentIdentifier(withoutClientSchema(payload));
   if (!validation.valid) return { invalid: validation.errors?.join('; ') ?? 'invalid payment identifier' };
   if (id !== null) return { key: `${PREFIX}${id}` };
   if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
   return { key: idempotencyKey };
+}
+
+/**
+ * The payload without the JSON schema a client echoes inside the extension. The helper compiles that
+ * schema (ajv) on every call: several milliseconds of CPU per paid request, and a schema of the client's
+ * choosing compiled by the server. The helper's own checks (`required` a boolean, `id` 16-128 of
+ * [A-Za-z0-9_-]) are everything the schema iris declares says.
+ */
+function withoutClientSchema(payload: PaymentPayload): PaymentPayload {
+  const extension = payload.extensions?.[PAYMENT_IDENTIFIER];
+  if (extension === null || typeof extension !== 'object' || !('schema' in extension)) return payload;
+  const { schema: _echoed, ...rest } = extension as Record<string, unknown>;
+  return { ...payload, extensions: { ...payload.extensions, [PAYMENT_IDENTIFIER]: rest } };
 }

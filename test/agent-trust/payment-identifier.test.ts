@@ -78,6 +78,30 @@ describe('payment-identifier', () => {
     expect(before - (await paid.chain.balanceOf(payer.address))).toBe(PRICE_ATOMIC);
   });
 
+  it('judges a name by the extension rules, never by a schema the client sends along', async () => {
+    const payer = await paid.newPayer();
+    const paymentId = `pay_${randomBytes(12).toString('hex')}`;
+    const client = new x402Client();
+    registerExactEvmScheme(client, { signer: toClientEvmSigner(payer.account, paid.chain.publicClient) });
+    client.setSpendControls({ maxAmountPerPayment: '$5' });
+    client.registerExtension({
+      key: PAYMENT_IDENTIFIER,
+      enrichPaymentPayload: async (payload: PaymentPayload) => ({
+        ...payload,
+        extensions: {
+          ...payload.extensions,
+          // A schema no info could satisfy: compiled and applied, it would refuse the payment.
+          [PAYMENT_IDENTIFIER]: { info: { required: false, id: paymentId }, schema: { not: {} } },
+        },
+      }),
+    });
+    const response = await post(wrapFetchWithPayment(fetch, client));
+    expect(response.status, JSON.stringify(await jsonOf(response))).toBe(201);
+    const retry = await post(namedFetch(payer.account, paymentId));
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+  });
+
   it('two different names pay twice', async () => {
     const payer = await paid.newPayer();
     const before = await paid.chain.balanceOf(payer.address);
