@@ -20,7 +20,13 @@ export interface ChargeFor {
   operationId: string;
 }
 
-const UNCERTAIN = /connection|timed? ?out|ECONN|socket hang up|api_error|having a moment|status code 5\d\d/i;
+/**
+ * Stripe did not say how the charge ended. "another in-progress request" is Stripe's 409 for a request
+ * whose idempotency key is still being worked on: what the SDK's own retry of a timed-out create gets
+ * while Stripe finishes the first, which may yet succeed.
+ */
+const UNCERTAIN =
+  /connection|timed? ?out|ECONN|socket hang up|api_error|having a moment|status code 5\d\d|in-progress request/i;
 
 export async function chargeCredential(
   deps: MppDeps,

@@ -13,6 +13,8 @@ export interface MppConfig {
   stripeApiBase?: string;
   profileId: string;
   reconcileIntervalMs: number;
+  /** Per Stripe API request. */
+  stripeTimeoutMs: number;
 }
 
 export function mppConfigFrom(env: MppEnv, publicUrl: string): MppConfig | undefined {
@@ -24,13 +26,16 @@ export function mppConfigFrom(env: MppEnv, publicUrl: string): MppConfig | undef
     stripeApiBase: env.STRIPE_API_BASE,
     profileId: env.STRIPE_PROFILE_ID,
     reconcileIntervalMs: env.MPP_RECONCILE_INTERVAL_MS,
+    stripeTimeoutMs: env.STRIPE_TIMEOUT_MS,
   };
 }
 
 /** The official Stripe SDK; a base URL is split into the host, port and protocol it takes. */
-export function createStripeClient(config: Pick<MppConfig, 'stripeSecretKey' | 'stripeApiBase'>): Stripe {
-  if (!config.stripeApiBase)
-    return new Stripe(config.stripeSecretKey, { maxNetworkRetries: 1, timeout: 20_000 });
+export function createStripeClient(
+  config: Pick<MppConfig, 'stripeSecretKey' | 'stripeApiBase' | 'stripeTimeoutMs'>,
+): Stripe {
+  const timeout = config.stripeTimeoutMs;
+  if (!config.stripeApiBase) return new Stripe(config.stripeSecretKey, { maxNetworkRetries: 1, timeout });
   const base = new URL(config.stripeApiBase);
   const protocol = base.protocol === 'http:' ? 'http' : 'https';
   return new Stripe(config.stripeSecretKey, {
@@ -38,7 +43,7 @@ export function createStripeClient(config: Pick<MppConfig, 'stripeSecretKey' | '
     port: base.port ? Number(base.port) : protocol === 'http' ? 80 : 443,
     protocol,
     maxNetworkRetries: 1,
-    timeout: 20_000,
+    timeout,
   });
 }
 

@@ -22,6 +22,8 @@ export const MppEnvSchema = z
     /** Stripe Business Network profile of this seller (the challenge's networkId). */
     STRIPE_PROFILE_ID: z.string().default('internal'),
     MPP_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).default(30_000),
+    /** How long one Stripe API request may take (the SDK retries a failed one once). */
+    STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   })
   .superRefine((env, issues) => {
     if (Boolean(env.MPP_SECRET_KEY) !== Boolean(env.STRIPE_SECRET_KEY)) {

@@ -5,6 +5,7 @@
  */
 
 import { orphanDebits } from '../../src/domain/credits/orphan-debits.ts';
+import { owedPackRefunds, sendPackRefund } from '../../src/domain/credits/pack-refunds.ts';
 import { agentPrincipal } from '../../src/domain/principal.ts';
 import type { Operation } from '../../src/operations/define-operation.ts';
 import type { CardRefunds, Services } from '../../src/services.ts';
@@ -37,6 +38,7 @@ export function createMppRail(
   publicUrl: string,
 ): MppRail {
   const stripe = createStripeClient(config);
+  const cardRefunds = stripeCardRefunds(stripe);
   const deps: MppDeps = {
     services,
     config,
@@ -48,7 +50,8 @@ export function createMppRail(
   const reconciler = startReconciler(services, operations, {
     name: 'mpp',
     intervalMs: config.reconcileIntervalMs,
-    // Credits debited for something never created come back.
+    // Credits debited for something never created come back; pack refunds Stripe has not confirmed are
+    // asked for again (their credits are reversed already; the same idempotency key refunds once).
     async alsoEachPass(now) {
       const orphans = await orphanDebits(services.db, new Date(now.getTime() - ORPHAN_AFTER_MS), 20);
       for (const orphan of orphans) {
@@ -58,7 +61,19 @@ export function createMppRail(
           'what the credits paid for was never created',
         );
       }
-      return orphans.length;
+      let sent = 0;
+      for (const owed of await owedPackRefunds(services.db, 20)) {
+        try {
+          await sendPackRefund(services.db, cardRefunds, owed, now);
+          sent += 1;
+        } catch (error) {
+          services.logger.warn('mpp pack refund still not confirmed; retried next pass', {
+            refundId: owed.refund.id,
+            error: String(error),
+          });
+        }
+      }
+      return orphans.length + sent;
     },
     abandoned: (now, limit) => charges.abandoned(services.db, ['charging', 'charged'], now, limit),
     lease: (row, now) => charges.takeLease(services.db, row.id, now, deps.leaseMs),
@@ -78,7 +93,7 @@ export function createMppRail(
     name: 'mpp',
     deps,
     reconciler,
-    cardRefunds: stripeCardRefunds(stripe),
+    cardRefunds,
     supports: (operation) => operation.payment.price.mppCents !== undefined,
     challenge: (operation, price) => mppChallenge(deps.mppx, operation, price),
     carries: (request) => mppHeaderOf(request.header) !== undefined,

@@ -2,7 +2,13 @@
  * What reconciliation asks the chain: was an authorization used, by which transaction, and how did a
  * transaction end. Answers never guess: an unreachable chain throws.
  */
-import { type Address, type Hex, type PublicClient, TransactionReceiptNotFoundError } from 'viem';
+import {
+  type Address,
+  type BlockTag,
+  type Hex,
+  type PublicClient,
+  TransactionReceiptNotFoundError,
+} from 'viem';
 import { eip3009Abi } from './eip3009.ts';
 
 /** How far back to look for the transaction that used an authorization (≈5.5 h of Base blocks). */
@@ -13,12 +19,14 @@ export async function authorizationUsed(
   asset: Address,
   payer: Address,
   nonce: Hex,
+  blockTag: Extract<BlockTag, 'latest' | 'pending'> = 'latest',
 ): Promise<boolean> {
   return client.readContract({
     address: asset,
     abi: eip3009Abi,
     functionName: 'authorizationState',
     args: [payer, nonce],
+    blockTag,
   });
 }
 
@@ -28,7 +36,9 @@ export async function findAuthorizationTransaction(
   payer: Address,
   nonce: Hex,
 ): Promise<Hex | undefined> {
-  const latest = await client.getBlockNumber();
+  // Uncached: viem keeps a block number for the client's cacheTime (4 s), and a transaction mined since
+  // would lie beyond it: "used, but its transaction not found" (a 503, a reconcile pass that fails).
+  const latest = await client.getBlockNumber({ cacheTime: 0 });
   const logs = await client.getContractEvents({
     address: asset,
     abi: eip3009Abi,

@@ -219,7 +219,15 @@ export async function chainVerdict(
   const payer = row.payer as Address;
   const nonce = row.nonce as Hex;
   try {
-    if (!(await authorizationUsed(deps.chain, asset, payer, nonce))) return { used: false };
+    if (!(await authorizationUsed(deps.chain, asset, payer, nonce))) {
+      // Unused as mined so far; but a transaction using it may wait in the mempool (one whose broadcast
+      // answer was lost: a resend's own transfer is then refused as "authorization used"). Abandoning
+      // now would let that transfer be mined for a payment already given up: nothing is final yet.
+      if (await authorizationUsed(deps.chain, asset, payer, nonce, 'pending')) {
+        throw new Error('a transaction using the authorization is not mined yet');
+      }
+      return { used: false };
+    }
     const transaction = (await findAuthorizationTransaction(deps.chain, asset, payer, nonce)) ?? row.txHash;
     if (!transaction) throw new Error('authorization used but its transaction was not found');
     return { used: true, transaction };

@@ -160,7 +160,17 @@ export function createSettler(
       };
       const broadcast = async (send: (nonce: number) => Promise<Hex>): Promise<Hex> => {
         await scope.gate;
-        const hash = await observe(() => sendSerialised(send));
+        let hash: Hex;
+        try {
+          hash = await sendSerialised(send);
+        } catch (error) {
+          // Whatever the node answered (a JSON-RPC error too), the signed transaction may be in its
+          // mempool: a node can fail after accepting it. The outcome is unknown, never a refusal, or the
+          // payment would be abandoned on a chain read that cannot see the mempool and then be mined
+          // with nothing to show for it. Unknown outcomes are answered 503 and settled from the chain.
+          scope.transportError ??= error;
+          throw error;
+        }
         await scope.onBroadcast?.(hash);
         return hash;
       };

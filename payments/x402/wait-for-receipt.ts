@@ -5,6 +5,9 @@
  * asks at once, then after pauses growing from 2 ms to 200 ms, then every `maxPollMs`, until the
  * deadline. A node that fails to answer is asked again, like one that does not know the
  * transaction yet: only the deadline ends the wait (the caller then treats the settlement as pending).
+ * A look the node leaves unanswered ends at the deadline too, not at the RPC client's own timeout (10 s,
+ * retried): a stalled node would otherwise hold a paid request long past its settle timeout and its
+ * lease, while the reconciler may take the row over.
  */
 import {
   type Hash,
@@ -23,6 +26,16 @@ export interface ReceiptWait {
   maxPollMs: number;
 }
 
+/** `look`'s answer, or a rejection once `ms` have passed (the look itself runs on, its outcome ignored). */
+function within<T>(look: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no answer before the deadline')), ms);
+  });
+  look.catch(() => undefined);
+  return Promise.race([look, late]).finally(() => clearTimeout(timer));
+}
+
 export async function waitForReceipt(
   client: Pick<PublicClient, 'getTransactionReceipt'>,
   hash: Hash,
@@ -31,7 +44,7 @@ export async function waitForReceipt(
   const deadline = performance.now() + wait.timeoutMs;
   for (let look = 0; ; look += 1) {
     try {
-      return await client.getTransactionReceipt({ hash });
+      return await within(client.getTransactionReceipt({ hash }), Math.max(0, deadline - performance.now()));
     } catch {
       // Not mined (or not indexed) yet, or the node did not answer: both mean look again.
     }

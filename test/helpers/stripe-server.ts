@@ -1,8 +1,10 @@
 /**
  * A local HTTP server that answers the Stripe API endpoints iris and mppx call — PaymentIntents
  * (create with confirm, retrieve, list) and Refunds — the way Stripe does: form-encoded bodies,
- * idempotency keys replayed with `Idempotent-Replayed: true` (or refused when the parameters differ),
- * card declines for tokens containing "decline". Records every request for assertions.
+ * idempotency keys replayed with `Idempotent-Replayed: true` (or refused when the parameters differ, and
+ * 409 while a request with the same key is still being worked on), card declines for tokens containing
+ * "decline". Records every request for assertions. Outages can be injected: 500s, and endpoints that
+ * stall until the test releases them.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -15,6 +17,16 @@ export interface StripeRequest {
   params: Record<string, string>;
 }
 
+/** The endpoints that create something (and may fail or stall). */
+export type StripeEndpoint = 'paymentIntents' | 'refunds';
+
+/**
+ * How a stalled endpoint holds its requests: 'after' does the work at once (the PaymentIntent or refund
+ * exists, a replay of its key gets it) and only the answer waits; 'before' does the work only when
+ * released, as for a request Stripe is slow to process (a request with its key meanwhile gets 409).
+ */
+export type StallMode = 'before' | 'after';
+
 export interface StripeServer {
   url: string;
   requests: StripeRequest[];
@@ -23,9 +35,21 @@ export interface StripeServer {
   /**
    * Failures to inject, counted down: `paymentIntents` fails before creating anything (an outage);
    * `afterCreate` creates the PaymentIntent and then answers 500 (the answer is lost), and replays of
-   * its idempotency key get the same 500, as Stripe keeps the result of a request that started.
+   * its idempotency key get the same 500, as Stripe keeps the result of a request that started;
+   * `refunds` fails a refund before making it.
    */
-  failNext: { paymentIntents: number; afterCreate: number };
+  failNext: { paymentIntents: number; afterCreate: number; refunds: number };
+  /**
+   * Endpoints that stall: their requests get no answer until `release()`, whatever the client's timeout
+   * (a client that gave up meanwhile gets none; the work is done all the same, as Stripe would).
+   */
+  stall: Partial<Record<StripeEndpoint, StallMode>>;
+  /** Resolves once the next request (after this call) is held by a stall. */
+  nextHeld(): Promise<void>;
+  /** Ends every stall: held requests are worked on (mode 'before') and answered. */
+  release(): void;
+  /** Ends every stall, dropping what it held in mode 'before' unworked (Stripe never got it). */
+  drop(): void;
   close(): Promise<void>;
 }
 
@@ -54,7 +78,14 @@ export async function startStripeServer(): Promise<StripeServer> {
   const paymentIntents = new Map<string, Record<string, unknown>>();
   const refunds = new Map<string, Record<string, unknown>>();
   const idempotent = new Map<string, { fingerprint: string; status: number; body: unknown }>();
-  const failNext = { paymentIntents: 0, afterCreate: 0 };
+  const failNext = { paymentIntents: 0, afterCreate: 0, refunds: 0 };
+  const stall: Partial<Record<StripeEndpoint, StallMode>> = {};
+  /** Idempotency keys whose request is being worked on (held by a stall). */
+  const inFlight = new Set<string>();
+  /** Held requests: what finishes each one once released (`work`: false drops one not worked on yet). */
+  const holding: ((work: boolean) => void)[] = [];
+  let heldSoFar = 0;
+  const heldWaiters: { count: number; resolve: () => void }[] = [];
 
   const send = (res: ServerResponse, status: number, body: unknown, replayed = false) => {
     res.statusCode = status;
@@ -109,6 +140,10 @@ export async function startStripeServer(): Promise<StripeServer> {
   };
 
   const createRefund = (params: Record<string, string>) => {
+    if (failNext.refunds > 0) {
+      failNext.refunds -= 1;
+      return error(500, 'api_error', 'Stripe is having a moment');
+    }
     const intent = paymentIntents.get(params.payment_intent ?? '');
     if (intent?.status !== 'succeeded') return error(400, 'invalid_request_error', 'No such payment_intent');
     const refunded = [...refunds.values()]
@@ -156,6 +191,48 @@ export async function startStripeServer(): Promise<StripeServer> {
     return error(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path})`);
   };
 
+  const endpointOf = (method: string, path: string): StripeEndpoint | undefined => {
+    if (method !== 'POST') return undefined;
+    if (path === '/v1/payment_intents') return 'paymentIntents';
+    if (path === '/v1/refunds') return 'refunds';
+    return undefined;
+  };
+
+  type Result = { status: number; body: unknown; keep?: boolean };
+  /** Runs a request whose key (if any) is new, remembering the result for replays of the key. */
+  const execute = (method: string, path: string, params: Record<string, string>, key?: string): Result => {
+    const result: Result = route(method, path, params);
+    if (key && method === 'POST' && (result.status < 500 || result.keep)) {
+      idempotent.set(key, {
+        fingerprint: `${path} ${JSON.stringify(params)}`,
+        status: result.status,
+        body: result.body,
+      });
+    }
+    return result;
+  };
+
+  /** Holds a request of a stalled endpoint until `release()`. */
+  const hold = (res: ServerResponse, mode: StallMode, run: () => Result, key: string | undefined) => {
+    let done: Result | undefined = mode === 'after' ? run() : undefined;
+    if (key && mode === 'before') inFlight.add(key);
+    holding.push((work) => {
+      if (key) inFlight.delete(key);
+      if (!done && !work) {
+        res.destroy();
+        return;
+      }
+      done ??= run();
+      if (!res.destroyed) send(res, done.status, done.body);
+    });
+    heldSoFar += 1;
+    for (const waiter of [...heldWaiters]) {
+      if (heldSoFar < waiter.count) continue;
+      heldWaiters.splice(heldWaiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     req.setEncoding('utf8');
@@ -179,7 +256,8 @@ export async function startStripeServer(): Promise<StripeServer> {
         send(res, 401, { error: { type: 'invalid_request_error', message: 'No API key provided' } });
         return;
       }
-      if (key && req.method === 'POST') {
+      const method = req.method ?? 'GET';
+      if (key && method === 'POST') {
         const fingerprint = `${url.pathname} ${JSON.stringify(params)}`;
         const seen = idempotent.get(key);
         if (seen) {
@@ -196,17 +274,24 @@ export async function startStripeServer(): Promise<StripeServer> {
           send(res, seen.status, seen.body, true);
           return;
         }
-        const result: { status: number; body: unknown; keep?: boolean } = route(
-          req.method,
-          url.pathname,
-          params,
-        );
-        if (result.status < 500 || result.keep)
-          idempotent.set(key, { fingerprint, status: result.status, body: result.body });
-        send(res, result.status, result.body);
+        if (inFlight.has(key)) {
+          send(res, 409, {
+            error: {
+              type: 'invalid_request_error',
+              code: 'idempotency_key_in_use',
+              message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.`,
+            },
+          });
+          return;
+        }
+      }
+      const endpoint = endpointOf(method, url.pathname);
+      const mode = endpoint ? stall[endpoint] : undefined;
+      if (mode) {
+        hold(res, mode, () => execute(method, url.pathname, params, key), key);
         return;
       }
-      const result = route(req.method ?? 'GET', url.pathname, params);
+      const result = execute(method, url.pathname, params, key);
       send(res, result.status, result.body);
     });
   });
@@ -219,8 +304,19 @@ export async function startStripeServer(): Promise<StripeServer> {
     paymentIntents,
     refunds,
     failNext,
+    stall,
+    nextHeld: () => new Promise<void>((resolve) => heldWaiters.push({ count: heldSoFar + 1, resolve })),
+    release() {
+      for (const endpoint of Object.keys(stall) as StripeEndpoint[]) delete stall[endpoint];
+      for (const finish of holding.splice(0)) finish(true);
+    },
+    drop() {
+      for (const endpoint of Object.keys(stall) as StripeEndpoint[]) delete stall[endpoint];
+      for (const finish of holding.splice(0)) finish(false);
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const finish of holding.splice(0)) finish(false);
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -45,6 +45,7 @@ describe('rail variables', () => {
     expect(MppEnvSchema.parse({})).toMatchObject({
       STRIPE_PROFILE_ID: 'internal',
       MPP_RECONCILE_INTERVAL_MS: 30_000,
+      STRIPE_TIMEOUT_MS: 20_000,
     });
   });
 

@@ -1,8 +1,10 @@
 /**
  * The settlement receipt wait, on anvil: a mined transaction answers at once, one mined while waiting
- * answers once it is, and one never mined (or a node that never answers) ends at the deadline with
- * viem's timeout error, which the exact scheme turns into a pending settlement.
+ * answers once it is, and one never mined (or a node that never answers, or takes a look and stalls)
+ * ends at the deadline with viem's timeout error, which the exact scheme turns into a pending settlement.
  */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   createPublicClient,
   type Hash,
@@ -86,5 +88,29 @@ describe('waitForReceipt', () => {
     await expect(waitForReceipt(nowhere, '0x01', { timeoutMs: 200, maxPollMs: 50 })).rejects.toBeInstanceOf(
       WaitForTransactionReceiptTimeoutError,
     );
+  });
+
+  it('ends at the deadline when the node takes a look and never answers it', async () => {
+    const held: ServerResponse[] = [];
+    const stalled = createServer((_req, res) => {
+      held.push(res);
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const { port } = stalled.address() as AddressInfo;
+    // The RPC client's own timeout is far beyond the deadline: only the wait's deadline can end it.
+    const client = createPublicClient({
+      transport: http(`http://127.0.0.1:${port}`, { retryCount: 0, timeout: 60_000 }),
+    });
+    try {
+      await expect(waitForReceipt(client, '0x01', { timeoutMs: 200, maxPollMs: 50 })).rejects.toBeInstanceOf(
+        WaitForTransactionReceiptTimeoutError,
+      );
+      // Answered while the node still holds the look.
+      expect(held.filter((res) => !res.destroyed).length).toBeGreaterThan(0);
+    } finally {
+      for (const res of held) res.destroy();
+      stalled.closeAllConnections();
+      await new Promise((resolve) => stalled.close(resolve));
+    }
   });
 });

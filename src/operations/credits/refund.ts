@@ -2,9 +2,10 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { users } from '../../../db/schema.ts';
 import { creditEntries } from '../../../db/schema-credits.ts';
-import { paymentRefunds, payments } from '../../../db/schema-payments.ts';
+import { payments } from '../../../db/schema-payments.ts';
 import { userIdOf } from '../../domain/api-keys/owned-key.ts';
-import { InsufficientCredits, postEntry } from '../../domain/credits/ledger.ts';
+import { InsufficientCredits } from '../../domain/credits/ledger.ts';
+import { reservePackRefund, sendPackRefund } from '../../domain/credits/pack-refunds.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { defineOperation } from '../define-operation.ts';
 
@@ -44,18 +45,12 @@ export const creditsRefund = defineOperation({
     const refunds = ctx.services.cardRefunds;
     if (!refunds) throw new ApiError('SERVER_009', 'card refunds are not configured (the MPP rail is off)');
 
-    let reversal: Awaited<ReturnType<typeof postEntry>>;
+    // Committed on the pool before Stripe is asked, not in this operation's transaction: a refund whose
+    // answer is lost may have been made, so its credits must be gone and the refund owed whatever this
+    // request answers (Stripe's idempotency key then makes a retry refund the card once).
+    let reserved: Awaited<ReturnType<typeof reservePackRefund>>;
     try {
-      reversal = await postEntry(ctx.db, {
-        identityId: purchase.identityId,
-        kind: 'reversal',
-        credits: -purchase.credits,
-        reference: `reversal:${purchase.id}`,
-        paymentId: payment.id,
-        reversesEntryId: purchase.id,
-        metadata: { reason: 'purchase refunded' },
-        at: ctx.now,
-      });
+      reserved = await reservePackRefund(ctx.services.db, purchase, payment, ctx.now);
     } catch (error) {
       if (!(error instanceof InsufficientCredits)) throw error;
       throw new ApiError(
@@ -63,30 +58,24 @@ export const creditsRefund = defineOperation({
         `only unspent credits can be refunded: this purchase added ${purchase.credits}, fewer are left`,
       );
     }
-    // Inside the transaction: a refund Stripe refuses leaves the credits untouched. Retrying is safe,
-    // the idempotency key makes Stripe refund once.
-    const refundId = await refunds.refund({
-      paymentIntentId: payment.reference,
-      amountCents: Number(payment.amountMinor),
-      idempotencyKey: `iris_refund_${purchase.id}`,
-    });
-    await ctx.db
-      .insert(paymentRefunds)
-      .values({
-        paymentId: payment.id,
-        amountMinor: payment.amountMinor,
-        currency: payment.currency,
-        reason: 'credit pack refunded by the operator',
-        state: 'sent',
-        reference: refundId,
-        sentAt: ctx.now,
-      })
-      .onConflictDoNothing();
+    let refundId: string;
+    try {
+      refundId = await sendPackRefund(ctx.services.db, refunds, reserved.pending, ctx.now);
+    } catch (error) {
+      ctx.services.logger.warn('card refund not confirmed; it stays owed and is retried', {
+        purchaseId: purchase.id,
+        error: String(error),
+      });
+      throw new ApiError(
+        'SERVER_009',
+        `the card processor did not confirm the refund: its ${purchase.credits} credits are reversed and the refund is owed, retried automatically - call again later for its id`,
+      );
+    }
     return {
       data: {
         purchase_id: purchase.id,
         credits_reversed: purchase.credits,
-        balance: reversal.balance,
+        balance: reserved.balance,
         refund_id: refundId,
       },
       resourceId: purchase.id,
