@@ -9,6 +9,7 @@ import { paymentRefunds, payments, x402Authorizations } from '../../db/schema-pa
 import { receiptForRefund } from '../../src/domain/payments/payment-receipt.ts';
 import type { PayableOperation } from '../../src/operations/define-operation.ts';
 import { eip3009Abi } from './eip3009.ts';
+import type { CallScope } from './settler.ts';
 import type { X402Deps } from './x402-deps.ts';
 
 export interface RefundState {
@@ -97,8 +98,9 @@ export async function settleRefund(deps: X402Deps, authorizationId: string): Pro
     .returning({ id: paymentRefunds.id });
   if (claimed.length === 0) return { state: 'owed' };
   let hash: Hex | undefined;
+  const scope: CallScope = {};
   try {
-    const signer = deps.refunder.signerFor({});
+    const signer = deps.refunder.signerFor(scope);
     hash = await signer.writeContract({
       address: deps.config.asset,
       abi: eip3009Abi,
@@ -108,15 +110,17 @@ export async function settleRefund(deps: X402Deps, authorizationId: string): Pro
     const receipt = await signer.waitForTransactionReceipt({ hash });
     if (receipt.status !== 'success') throw new Error(`refund transaction ${hash} reverted`);
   } catch (error) {
-    if (!hash) {
+    if (!hash && !scope.sendAttempted) {
       // Nothing went out: the refund is owed again.
       await services.db.update(paymentRefunds).set({ state: 'owed' }).where(eq(paymentRefunds.id, refund.id));
-    } else {
+    } else if (hash) {
       await services.db
         .update(paymentRefunds)
         .set({ reference: hash })
         .where(eq(paymentRefunds.id, refund.id));
     }
+    // A send that failed after the node was handed the transaction (no hash) may still be mined: the
+    // refund stays `sending` for a person to check, never sent again automatically.
     services.logger.error('x402 refund failed', { authorizationId, transaction: hash, error: String(error) });
     return { state: 'owed' };
   }

@@ -49,6 +49,8 @@ export type ChainMemo = Map<string, Promise<unknown>>;
 export interface CallScope {
   onBroadcast?: (hash: Hex) => Promise<void>;
   transportError?: unknown;
+  /** Set once a signed transaction was handed to the node: from then on, failing says nothing of its fate. */
+  sendAttempted?: boolean;
   memo?: ChainMemo;
   /** Nothing is broadcast before this settles; a rejection cancels the send. */
   gate?: Promise<unknown>;
@@ -162,7 +164,10 @@ export function createSettler(
         await scope.gate;
         let hash: Hex;
         try {
-          hash = await sendSerialised(send);
+          hash = await sendSerialised((nonce) => {
+            scope.sendAttempted = true;
+            return send(nonce);
+          });
         } catch (error) {
           // Whatever the node answered (a JSON-RPC error too), the signed transaction may be in its
           // mempool: a node can fail after accepting it. The outcome is unknown, never a refusal, or the
