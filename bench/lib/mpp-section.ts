@@ -56,6 +56,9 @@ export async function runMppSection(
       ...dbEnv,
       ...setup.env,
       BENCH_KEY_COUNT: '2',
+      // A web-only process: each debit creates a live campaign whose run (discovery, drafts) would
+      // otherwise share this event loop with the debits measured (see run.ts).
+      JOBS_CONCURRENCY: '0',
     },
   );
   cleanups.push(iris.stop);
