@@ -40,6 +40,21 @@ function namedFetch(account: PrivateKeyAccount, paymentId: string): typeof fetch
   return wrapFetchWithPayment(fetch, client);
 }
 
+/** The stock client, sending `extension` as its payment-identifier extension, whatever it holds. */
+function fetchWithExtension(account: PrivateKeyAccount, extension: unknown): typeof fetch {
+  const client = new x402Client();
+  registerExactEvmScheme(client, { signer: toClientEvmSigner(account, paid.chain.publicClient) });
+  client.setSpendControls({ maxAmountPerPayment: '$5' });
+  client.registerExtension({
+    key: PAYMENT_IDENTIFIER,
+    enrichPaymentPayload: async (payload: PaymentPayload) => ({
+      ...payload,
+      extensions: { ...payload.extensions, [PAYMENT_IDENTIFIER]: extension },
+    }),
+  });
+  return wrapFetchWithPayment(fetch, client);
+}
+
 function post(pay: typeof fetch, payload: unknown = body) {
   return pay(`${paid.server.url}/campaigns`, {
     method: 'POST',
@@ -81,21 +96,9 @@ describe('payment-identifier', () => {
   it('judges a name by the extension rules, never by a schema the client sends along', async () => {
     const payer = await paid.newPayer();
     const paymentId = `pay_${randomBytes(12).toString('hex')}`;
-    const client = new x402Client();
-    registerExactEvmScheme(client, { signer: toClientEvmSigner(payer.account, paid.chain.publicClient) });
-    client.setSpendControls({ maxAmountPerPayment: '$5' });
-    client.registerExtension({
-      key: PAYMENT_IDENTIFIER,
-      enrichPaymentPayload: async (payload: PaymentPayload) => ({
-        ...payload,
-        extensions: {
-          ...payload.extensions,
-          // A schema no info could satisfy: compiled and applied, it would refuse the payment.
-          [PAYMENT_IDENTIFIER]: { info: { required: false, id: paymentId }, schema: { not: {} } },
-        },
-      }),
-    });
-    const response = await post(wrapFetchWithPayment(fetch, client));
+    // A schema no info could satisfy: compiled and applied, it would refuse the payment.
+    const extension = { info: { required: false, id: paymentId }, schema: { not: {} } };
+    const response = await post(fetchWithExtension(payer.account, extension));
     expect(response.status, JSON.stringify(await jsonOf(response))).toBe(201);
     const retry = await post(namedFetch(payer.account, paymentId));
     expect(retry.status).toBe(201);
@@ -114,20 +117,9 @@ describe('payment-identifier', () => {
   it('refuses a malformed name before any money moves', async () => {
     const payer = await paid.newPayer();
     const before = await paid.chain.balanceOf(payer.address);
-    const client = new x402Client();
-    registerExactEvmScheme(client, { signer: toClientEvmSigner(payer.account, paid.chain.publicClient) });
-    client.setSpendControls({ maxAmountPerPayment: '$5' });
-    client.registerExtension({
-      key: PAYMENT_IDENTIFIER,
-      enrichPaymentPayload: async (payload: PaymentPayload) => ({
-        ...payload,
-        extensions: {
-          ...payload.extensions,
-          [PAYMENT_IDENTIFIER]: { info: { required: false, id: 'short' } },
-        },
-      }),
-    });
-    const response = await post(wrapFetchWithPayment(fetch, client));
+    const response = await post(
+      fetchWithExtension(payer.account, { info: { required: false, id: 'short' } }),
+    );
     const refused = await jsonOf(response);
     expect(response.status).toBe(402);
     expect(refused.error.code).toBe('PAYMENT_002');
