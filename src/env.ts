@@ -128,7 +128,7 @@ export type EnvSource = Readonly<Record<string, string | undefined>>;
 export type Env = z.infer<typeof EnvSchema> & {
   /**
    * The variables as given. Modules outside src own theirs (each payment rail declares its own schema,
-   * parsed with parseEnvPart by the composition root), so src does not name them.
+   * parsed with parseEnvParts by the composition root), so src does not name them.
    */
   readonly source: EnvSource;
 };

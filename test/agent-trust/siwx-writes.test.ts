@@ -219,6 +219,11 @@ describe('sign-in-with-x for campaign writes', () => {
     expect(doc.paths['/campaigns/{id}/status'].post['x-iris-agent-proof']).toBe('sign-in');
     expect(doc.paths['/campaigns/{id}'].get['x-iris-agent-proof']).toBe('sign-in-or-payment');
     expect(doc.paths['/campaigns'].post['x-iris-agent-proof']).toBeUndefined();
+    // An MPP credential identifies an agent for reads only: its refusals are documented there alone.
+    const answers = (operation: { responses: unknown }) => JSON.stringify(operation.responses);
+    expect(answers(doc.paths['/campaigns/{id}'].get)).toContain('PAYMENT_003');
+    expect(answers(doc.paths['/campaigns/{id}'].patch)).not.toContain('PAYMENT_003');
+    expect(answers(doc.paths['/campaigns/{id}/status'].post)).not.toContain('PAYMENT_003');
   });
 });
 
