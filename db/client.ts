@@ -6,6 +6,7 @@ import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { preparedByDefault } from './prepared-statements.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT>;
 
@@ -41,7 +42,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     onnotice: () => {},
     connection: { TimeZone: 'UTC' },
   });
-  const db = drizzle({ client }) as unknown as Db;
+  const db = drizzle({ client: preparedByDefault(client) }) as unknown as Db;
   return {
     db,
     kind: options.kind ?? 'postgres',
