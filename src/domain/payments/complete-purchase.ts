@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../../db/client.ts';
 import { payments } from '../../../db/schema-payments.ts';
+import { together } from '../../../db/together.ts';
 import type { Operation } from '../../operations/define-operation.ts';
 import { issueAgentKey } from '../agents/identities.ts';
 import type { ApiKeyWithSecret } from '../api-keys/api-key-view.ts';
@@ -77,7 +78,8 @@ export function agentKeyFor(
 
 /**
  * Completes a deferred purchase: the resource goes live, the payment is recorded against it, the agent
- * key issued. Throws PurchaseGone (changing nothing) when the resource no longer waits for its payment.
+ * key issued. Throws PurchaseGone when the resource no longer waits for its payment: the caller's
+ * transaction then rolls back, and the payment row and key written meanwhile with it.
  */
 export async function completeDeferredPurchase(
   tx: Db,
@@ -93,13 +95,14 @@ export async function completeDeferredPurchase(
 }> {
   const deferred = operation.payment?.deferred;
   if (!deferred) throw new Error(`${operation.id} buys nothing that waits for its payment`);
-  const data = await deferred.activate(tx, resourceId, options.now);
-  if (data === undefined)
-    throw new PurchaseGone(`what ${operation.id} created no longer waits for this payment`);
-  // Independent statements of one transaction, sent together: the driver pipelines them on its connection.
-  const [recorded, agentKey] = await Promise.all([
+  // Independent statements of one transaction, sent together: the driver pipelines them on its connection
+  // (the receipt is signed while the activation's first statement is answered).
+  const [data, recorded, agentKey] = await together(
+    deferred.activate(tx, resourceId, options.now),
     recordPayment(tx, payment, resourceId, options.now),
     agentKeyFor(tx, payment.identityId, options),
-  ]);
+  );
+  if (data === undefined)
+    throw new PurchaseGone(`what ${operation.id} created no longer waits for this payment`);
   return { data, paymentId: recorded.id, receipt: recorded.receipt, agentKey };
 }
