@@ -5,25 +5,11 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { build, stop } from 'esbuild';
+import { bundleOptions } from './bundle-options.mjs';
 
 const root = new URL('../', import.meta.url);
 
-const result = await build({
-  absWorkingDir: root.pathname,
-  entryPoints: ['src/main.ts'],
-  bundle: true,
-  // Every file of dist/ sits one level below the project root, like src/, db/ and mcp/: paths taken
-  // relative to a module (the migrations, package.json) resolve the same from the bundle.
-  outdir: 'dist',
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'linked',
-  logLevel: 'warning',
-  write: false,
-});
+const result = await build({ ...bundleOptions(root.pathname, ['src/main.ts'], 'dist'), write: false });
 await stop();
 
 // Only changed files are written, each whole (a rename), so a server already running from this

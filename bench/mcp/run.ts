@@ -2,7 +2,8 @@
  * MCP bench (`npx tsx bench/mcp/run.ts`): tools/call round trips per second against the same REST call on
  * one real server (target ≥ 0.7× REST), then memory under sustained MCP load: the server's (a child
  * process, bench/mcp/server.ts, so its memory is its own) and, on the embedded cluster, the whole thing's
- * (server + PostgreSQL processes; target ≤ 400 MB). Load comes from autocannon in this process.
+ * (server + PostgreSQL processes; target ≤ 400 MB). The server runs as `npm start` runs iris, from an
+ * esbuild bundle (bench/lib/bundle.ts), not under tsx. Load comes from autocannon in this process.
  * BENCH_MCP_SECONDS (per side, default 9), BENCH_MCP_SUSTAIN_SECONDS (default 30), BENCH_MCP_CONNECTIONS
  * (default 16), BENCH_MCP_KEYS (default 9000: a third for each comparison), DATABASE_URL (a PostgreSQL
  * server instead of an embedded cluster started for the run).
@@ -11,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { type BenchDatabaseServer, startBenchDatabaseServer } from '../lib/bench-database.ts';
+import { bundleServer } from '../lib/bundle.ts';
 import { type Memory, memoryOf } from '../lib/memory.ts';
 
 const only = process.env.BENCH_ONLY?.trim();
@@ -47,7 +49,8 @@ interface Tally {
 
 async function startServer(databaseUrl: string): Promise<{ ready: Ready; child: ChildProcess }> {
   const root = new URL('../../', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/mcp/server.ts'], {
+  const bundle = await bundleServer('bench/mcp/server.ts');
+  const child = spawn(process.execPath, ['--enable-source-maps', bundle], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: ['pipe', 'pipe', 'inherit'],

@@ -75,6 +75,22 @@ describe('prepared statements', () => {
     expect(await preparedWith('/* few */')).toBe(1);
   });
 
+  it('prepares nothing when the URL says prepare=false', async () => {
+    const url = new URL(database.url);
+    url.searchParams.set('prepare', 'false');
+    const unprepared = await openDatabase({ url: url.toString(), maxConnections: 1 });
+    try {
+      await unprepared.db.select().from(probe).where(sql`${probe.id} = ${1} /* unprepared */`);
+      const [row] = await queryRows<{ n: number }>(
+        unprepared.db,
+        sql`select count(*)::int as n from pg_prepared_statements`,
+      );
+      expect(Number(row?.n)).toBe(0);
+    } finally {
+      await unprepared.close();
+    }
+  });
+
   it('answers again after the table changed under the prepared statement', async () => {
     const read = () => single.db.execute(sql`select * from prepared_probe where id = ${1} /* changed */`);
     await read();
