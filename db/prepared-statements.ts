@@ -10,6 +10,9 @@
  * would be kept by the connection and the server for the connection's life. A client created with
  * `prepare: false` (e.g. behind a transaction-pooling proxy) is left alone: postgres.js only prepares
  * when its own option allows it.
+ *
+ * A table changed under a prepared statement is planned again by the server; drizzle names every column it
+ * reads and returns, so a column added by a newer deployment leaves an older process's statements valid.
  */
 import type postgres from 'postgres';
 
