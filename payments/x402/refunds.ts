@@ -6,6 +6,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Hex } from 'viem';
 import { paymentRefunds, payments, x402Authorizations } from '../../db/schema-payments.ts';
+import { oweRefund } from '../../src/domain/payments/owe-refund.ts';
 import { receiptForRefund } from '../../src/domain/payments/payment-receipt.ts';
 import type { PayableOperation } from '../../src/operations/define-operation.ts';
 import { eip3009Abi } from './eip3009.ts';
@@ -55,17 +56,7 @@ export async function recordRefundOwed(
       .from(payments)
       .where(and(eq(payments.rail, 'x402'), eq(payments.reference, transaction)));
     if (!payment) throw new Error('payment row missing');
-    await tx
-      .insert(paymentRefunds)
-      .values({
-        paymentId: payment.id,
-        amountMinor: row.amountAtomic,
-        currency: 'USDC',
-        reason,
-        state: 'owed',
-        createdAt: now,
-      })
-      .onConflictDoNothing();
+    await oweRefund(tx, { id: payment.id, amountMinor: row.amountAtomic, currency: 'USDC' }, reason, now);
     if (row.resourceId) await operation.payment.deferred?.undo(tx, row.resourceId);
     await tx
       .update(x402Authorizations)

@@ -204,7 +204,10 @@ describe('money moved but the campaign cannot exist', () => {
     expect(response.body.error.message).toContain('refund');
 
     const db = paid.server.services.db;
-    const [ledger] = await db.select().from(payments).where(eq(payments.authorizationId, row.id));
+    // One payment row: the one the activation wrote with the campaign gone was rolled back with it.
+    const ledgerRows = await db.select().from(payments).where(eq(payments.authorizationId, row.id));
+    expect(ledgerRows).toHaveLength(1);
+    const [ledger] = ledgerRows;
     expect(ledger).toMatchObject({ amountMinor: PRICE_ATOMIC, campaignId: null });
     const [refund] = await db
       .select()

@@ -10,6 +10,7 @@ import type { Db } from '../../../db/client.ts';
 import { creditEntries } from '../../../db/schema-credits.ts';
 import { paymentRefunds, payments } from '../../../db/schema-payments.ts';
 import type { CardRefunds } from '../../services.ts';
+import { oweRefund } from '../payments/owe-refund.ts';
 import { postEntry } from './ledger.ts';
 
 type CreditEntry = typeof creditEntries.$inferSelect;
@@ -44,17 +45,7 @@ export async function reservePackRefund(
       metadata: { reason: 'purchase refunded' },
       at: now,
     });
-    await tx
-      .insert(paymentRefunds)
-      .values({
-        paymentId: payment.id,
-        amountMinor: payment.amountMinor,
-        currency: payment.currency,
-        reason: 'credit pack refunded by the operator',
-        state: 'owed',
-        createdAt: now,
-      })
-      .onConflictDoNothing();
+    await oweRefund(tx, payment, 'credit pack refunded by the operator', now);
     const [refund] = await tx.select().from(paymentRefunds).where(eq(paymentRefunds.paymentId, payment.id));
     if (!refund) throw new Error(`refund of payment ${payment.id} not recorded`);
     return {

@@ -14,8 +14,9 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
 import { creditEntries } from '../../../db/schema-credits.ts';
-import { paymentRefunds, payments, x402Authorizations } from '../../../db/schema-payments.ts';
+import { payments, x402Authorizations } from '../../../db/schema-payments.ts';
 import { postEntry } from '../credits/ledger.ts';
+import { oweRefund } from './owe-refund.ts';
 
 /** Ledger references of the debit paying for a campaign and of its refund. */
 export const campaignDebitReference = (campaignId: string) => `campaign:${campaignId}:debit`;
@@ -52,17 +53,7 @@ export async function refundCampaign(
   }
   const [payment] = await tx.select().from(payments).where(eq(payments.campaignId, campaignId)).limit(1);
   if (!payment) return { kind: 'none' };
-  await tx
-    .insert(paymentRefunds)
-    .values({
-      paymentId: payment.id,
-      amountMinor: payment.amountMinor,
-      currency: payment.currency,
-      reason,
-      state: 'owed',
-      createdAt: now,
-    })
-    .onConflictDoNothing();
+  await oweRefund(tx, payment, reason, now);
   if (payment.rail === 'x402' && payment.authorizationId !== null) {
     await tx
       .update(x402Authorizations)
