@@ -5,10 +5,11 @@
  * bundle. Written to dist-bench/, one level below the project root like dist/, so paths a module takes
  * relative to itself (the migrations, package.json) resolve as from src/.
  */
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { bundleOptions } from '../../scripts/bundle-options.mjs';
-import { PROJECT_ROOT } from './child-server.ts';
 
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BUNDLE_DIR = 'dist-bench';
 
 /** Bundles `entry` (a path from the project root); resolves to the bundle's path from the root. */

@@ -1,13 +1,13 @@
 /**
- * Starts a bench server in its own Node process (`node --import tsx`), so the load generator and the
- * server under test never share an event loop; reads its one-line JSON ready message and stops it.
+ * Starts a bench server in its own Node process, so the load generator and the server under test never
+ * share an event loop; reads its one-line JSON ready message and stops it. Every server runs from an
+ * esbuild bundle, as `npm start` runs iris (bench/lib/bundle.ts): the figures are those of what ships,
+ * and the baselines run the same way.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { bundleServer, PROJECT_ROOT } from './bundle.ts';
 
 const READY_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -42,7 +42,8 @@ export async function startChild<S extends z.ZodType>(
   const profile = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
     : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', `bench/servers/${file}`], {
+  const bundle = await bundleServer(`bench/servers/${file}`);
+  const child = spawn(process.execPath, [...profile, '--enable-source-maps', bundle], {
     cwd: PROJECT_ROOT,
     env: childEnv,
     stdio: ['pipe', 'pipe', 'inherit'],
