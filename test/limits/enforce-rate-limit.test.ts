@@ -85,37 +85,46 @@ describe.each(STORES)('$name', ({ open }) => {
 
   describe('store counts', () => {
     it('counts hits in a window anchored at the first hit and restarts it after the window', async () => {
-      const bucket = `${randomSubject()}:burst`;
-      const hit = async (at: number) => (await store.hit([{ bucket, windowMs: 1_000 }], at))[0];
-      expect(await hit(T0)).toEqual({ bucket, count: 1, resetAtMs: T0 + 1_000 });
-      expect(await hit(T0 + 400)).toEqual({ bucket, count: 2, resetAtMs: T0 + 1_000 });
-      expect(await hit(T0 + 999)).toEqual({ bucket, count: 3, resetAtMs: T0 + 1_000 });
+      const subject = randomSubject();
+      const hit = async (at: number) =>
+        (await store.hit(subject, [{ name: 'burst', windowMs: 1_000 }], at))[0];
+      expect(await hit(T0)).toEqual({ name: 'burst', count: 1, resetAtMs: T0 + 1_000 });
+      expect(await hit(T0 + 400)).toEqual({ name: 'burst', count: 2, resetAtMs: T0 + 1_000 });
+      expect(await hit(T0 + 999)).toEqual({ name: 'burst', count: 3, resetAtMs: T0 + 1_000 });
       // The window is [T0, T0 + 1000): at T0 + 1000 a new one starts, anchored at this hit.
-      expect(await hit(T0 + 1_000)).toEqual({ bucket, count: 1, resetAtMs: T0 + 2_000 });
-      expect(await hit(T0 + 1_999)).toEqual({ bucket, count: 2, resetAtMs: T0 + 2_000 });
+      expect(await hit(T0 + 1_000)).toEqual({ name: 'burst', count: 1, resetAtMs: T0 + 2_000 });
+      expect(await hit(T0 + 1_999)).toEqual({ name: 'burst', count: 2, resetAtMs: T0 + 2_000 });
       // A gap longer than a window: the next window starts at the next hit, not on a grid.
-      expect(await hit(T0 + 5_123)).toEqual({ bucket, count: 1, resetAtMs: T0 + 6_123 });
+      expect(await hit(T0 + 5_123)).toEqual({ name: 'burst', count: 1, resetAtMs: T0 + 6_123 });
     });
 
-    it('counts each bucket of one hit independently and answers in the order asked', async () => {
+    it('counts each window of one hit independently and answers in the order asked', async () => {
       const subject = randomSubject();
-      const slow = { bucket: `${subject}:global`, windowMs: 60_000 };
-      const fast = { bucket: `${subject}:burst`, windowMs: 1_000 };
-      expect(await store.hit([slow, fast], T0)).toEqual([
-        { bucket: slow.bucket, count: 1, resetAtMs: T0 + 60_000 },
-        { bucket: fast.bucket, count: 1, resetAtMs: T0 + 1_000 },
+      const slow = { name: 'global', windowMs: 60_000 };
+      const fast = { name: 'burst', windowMs: 1_000 };
+      expect(await store.hit(subject, [slow, fast], T0)).toEqual([
+        { name: 'global', count: 1, resetAtMs: T0 + 60_000 },
+        { name: 'burst', count: 1, resetAtMs: T0 + 1_000 },
       ]);
-      expect(await store.hit([fast, slow], T0 + 500)).toEqual([
-        { bucket: fast.bucket, count: 2, resetAtMs: T0 + 1_000 },
-        { bucket: slow.bucket, count: 2, resetAtMs: T0 + 60_000 },
+      expect(await store.hit(subject, [fast, slow], T0 + 500)).toEqual([
+        { name: 'burst', count: 2, resetAtMs: T0 + 1_000 },
+        { name: 'global', count: 2, resetAtMs: T0 + 60_000 },
       ]);
-      expect(await store.hit([fast], T0 + 1_500)).toEqual([
-        { bucket: fast.bucket, count: 1, resetAtMs: T0 + 2_500 },
+      expect(await store.hit(subject, [fast], T0 + 1_500)).toEqual([
+        { name: 'burst', count: 1, resetAtMs: T0 + 2_500 },
       ]);
-      expect(await store.hit([slow, fast], T0 + 1_600)).toEqual([
-        { bucket: slow.bucket, count: 3, resetAtMs: T0 + 60_000 },
-        { bucket: fast.bucket, count: 2, resetAtMs: T0 + 2_500 },
+      expect(await store.hit(subject, [slow, fast], T0 + 1_600)).toEqual([
+        { name: 'global', count: 3, resetAtMs: T0 + 60_000 },
+        { name: 'burst', count: 2, resetAtMs: T0 + 2_500 },
       ]);
+    });
+
+    it('keeps the windows of different subjects apart', async () => {
+      const [one, two] = [randomSubject(), randomSubject()];
+      const burst = [{ name: 'burst', windowMs: 1_000 }];
+      expect((await store.hit(one, burst, T0))[0]?.count).toBe(1);
+      expect((await store.hit(one, burst, T0))[0]?.count).toBe(2);
+      expect((await store.hit(two, burst, T0))[0]?.count).toBe(1);
     });
   });
 

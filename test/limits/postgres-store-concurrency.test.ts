@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryRows } from '../../db/client.ts';
 import { enforceRateLimit } from '../../src/pipeline/rate-limit/limits.ts';
 import { createPostgresRateLimitStore } from '../../src/pipeline/rate-limit/postgres-store.ts';
-import type { BucketCount, RateLimitStore } from '../../src/pipeline/rate-limit/store.ts';
+import type { RateLimitStore, WindowCount } from '../../src/pipeline/rate-limit/store.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { randomSubject, rejectionOf, T0 } from './support.ts';
 
@@ -34,55 +34,57 @@ async function storedCount(bucket: string): Promise<number | undefined> {
   return row === undefined ? undefined : Number(row.count);
 }
 
-function countsOf(results: BucketCount[][], bucket: string): number[] {
-  return results.map((counts) => counts.find((c) => c.bucket === bucket)?.count ?? -1).sort((a, b) => a - b);
+function countsOf(results: WindowCount[][], name: string): number[] {
+  return results.map((counts) => counts.find((c) => c.name === name)?.count ?? -1).sort((a, b) => a - b);
 }
 
 describe('postgres rate-limit store under concurrency', () => {
   it(`counts ${PARALLEL} parallel hits on one bucket as exactly 1..${PARALLEL}`, async () => {
-    const bucket = `${randomSubject()}:global`;
-    const results = await Promise.all(oneToFifty.map(() => store.hit([{ bucket, windowMs: 60_000 }], T0)));
-    expect(countsOf(results, bucket)).toEqual(oneToFifty);
+    const subject = randomSubject();
+    const global = [{ name: 'global', windowMs: 60_000 }];
+    const results = await Promise.all(oneToFifty.map(() => store.hit(subject, global, T0)));
+    expect(countsOf(results, 'global')).toEqual(oneToFifty);
     for (const counts of results)
       expect(counts).toEqual([expect.objectContaining({ resetAtMs: T0 + 60_000 })]);
-    expect(await storedCount(bucket)).toBe(PARALLEL);
+    expect(await storedCount(`${subject}:global`)).toBe(PARALLEL);
   });
 
   it('counts parallel multi-bucket hits, given in varying orders, exactly once per bucket without deadlock', async () => {
     const subject = randomSubject();
-    const buckets = [
-      { bucket: `${subject}:global`, windowMs: 60_000 },
-      { bucket: `${subject}:burst`, windowMs: 1_000 },
-      { bucket: `${subject}:campaignMutations`, windowMs: 60_000 },
+    const windows = [
+      { name: 'global', windowMs: 60_000 },
+      { name: 'burst', windowMs: 1_000 },
+      { name: 'campaignMutations', windowMs: 60_000 },
     ];
     const results = await Promise.all(
       oneToFifty.map((i) => {
         // Rotate the order so concurrent upserts would lock rows in different orders if not sorted.
-        const rotated = [...buckets.slice(i % 3), ...buckets.slice(0, i % 3)];
-        return store.hit(rotated, T0 + (i % 7));
+        const rotated = [...windows.slice(i % 3), ...windows.slice(0, i % 3)];
+        return store.hit(subject, rotated, T0 + (i % 7));
       }),
     );
-    for (const { bucket } of buckets) {
-      expect(countsOf(results, bucket), bucket).toEqual(oneToFifty);
-      expect(await storedCount(bucket)).toBe(PARALLEL);
+    for (const { name } of windows) {
+      expect(countsOf(results, name), name).toEqual(oneToFifty);
+      expect(await storedCount(`${subject}:${name}`)).toBe(PARALLEL);
     }
     // Each answer is in the order that hit asked for.
     results.forEach((counts, i) => {
-      const asked = [...buckets.slice((i + 1) % 3), ...buckets.slice(0, (i + 1) % 3)];
-      expect(counts.map((c) => c.bucket)).toEqual(asked.map((b) => b.bucket));
+      const asked = [...windows.slice((i + 1) % 3), ...windows.slice(0, (i + 1) % 3)];
+      expect(counts.map((c) => c.name)).toEqual(asked.map((w) => w.name));
     });
   });
 
   it(`restarts an ended window exactly once when ${PARALLEL} hits arrive together after it`, async () => {
-    const bucket = `${randomSubject()}:campaignMutations`;
-    for (let i = 0; i < 7; i++) await store.hit([{ bucket, windowMs: 60_000 }], T0 + i);
+    const subject = randomSubject();
+    const window = [{ name: 'campaignMutations', windowMs: 60_000 }];
+    for (let i = 0; i < 7; i++) await store.hit(subject, window, T0 + i);
     const later = T0 + 60_000;
-    const results = await Promise.all(oneToFifty.map(() => store.hit([{ bucket, windowMs: 60_000 }], later)));
-    expect(countsOf(results, bucket)).toEqual(oneToFifty);
+    const results = await Promise.all(oneToFifty.map(() => store.hit(subject, window, later)));
+    expect(countsOf(results, 'campaignMutations')).toEqual(oneToFifty);
     for (const counts of results) {
       expect(counts).toEqual([expect.objectContaining({ resetAtMs: later + 60_000 })]);
     }
-    expect(await storedCount(bucket)).toBe(PARALLEL);
+    expect(await storedCount(`${subject}:campaignMutations`)).toBe(PARALLEL);
   });
 
   it(`lets exactly 20 of ${PARALLEL} parallel requests of one instant through the burst limit`, async () => {
@@ -114,12 +116,13 @@ describe('postgres rate-limit store under concurrency', () => {
     });
 
     it(`counts ${PARALLEL} parallel hits split over two pools as exactly 1..${PARALLEL}`, async () => {
-      const bucket = `${randomSubject()}:burst`;
+      const subject = randomSubject();
+      const burst = [{ name: 'burst', windowMs: 1_000 }];
       const results = await Promise.all(
-        oneToFifty.map((i) => (i % 2 ? store : secondStore).hit([{ bucket, windowMs: 1_000 }], T0)),
+        oneToFifty.map((i) => (i % 2 ? store : secondStore).hit(subject, burst, T0)),
       );
-      expect(countsOf(results, bucket)).toEqual(oneToFifty);
-      expect(await storedCount(bucket)).toBe(PARALLEL);
+      expect(countsOf(results, 'burst')).toEqual(oneToFifty);
+      expect(await storedCount(`${subject}:burst`)).toBe(PARALLEL);
     });
   });
 });

@@ -3,7 +3,7 @@
  */
 import { ApiError } from '../../errors/api-error.ts';
 import type { RateLimitClass } from '../../operations/define-operation.ts';
-import type { BucketCount, BucketHit, RateLimitStore } from './store.ts';
+import type { LimitWindow, RateLimitStore, WindowCount } from './store.ts';
 
 export interface LimitRule {
   limit: number;
@@ -28,10 +28,33 @@ export interface RateLimitState {
   resetAtMs: number;
 }
 
+/** The windows a request is counted in, with their limits, side by side. */
+interface CountedIn {
+  windows: readonly LimitWindow[];
+  limits: readonly number[];
+}
+
+function countedIn(rules: Record<string, LimitRule>): CountedIn {
+  const named = Object.entries(rules);
+  return {
+    windows: named.map(([name, rule]) => ({ name, windowMs: rule.windowMs })),
+    limits: named.map(([, rule]) => rule.limit),
+  };
+}
+
+const UNCLASSED = countedIn({ global: GLOBAL_LIMIT, burst: BURST_LIMIT });
+const CLASSED = Object.fromEntries(
+  Object.entries(CLASS_LIMITS).map(([name, rule]) => [
+    name,
+    countedIn({ global: GLOBAL_LIMIT, burst: BURST_LIMIT, [name]: rule }),
+  ]),
+) as Record<RateLimitClass, CountedIn>;
+
 /**
- * Counts the request against the subject's buckets; throws RATE_001 (429) with Retry-After and the
- * X-RateLimit-* headers when any bucket is over its limit. Otherwise answers the tightest bucket: the
- * one with the fewest requests left, of those the one whose window ends last.
+ * Counts the request against the subject's buckets (global, burst, and its class's); throws RATE_001
+ * (429) with Retry-After and the X-RateLimit-* headers when any bucket is over its limit. Otherwise
+ * answers the tightest bucket: the one with the fewest requests left, of those the one whose window ends
+ * last.
  */
 export async function enforceRateLimit(
   store: RateLimitStore,
@@ -39,18 +62,8 @@ export async function enforceRateLimit(
   limitClass: RateLimitClass | undefined,
   nowMs: number,
 ): Promise<RateLimitState> {
-  // Runs on every request: the buckets and their limits side by side, nothing else allocated.
-  const classRule = limitClass ? CLASS_LIMITS[limitClass] : undefined;
-  const hits: BucketHit[] = [
-    { bucket: `${subject}:global`, windowMs: GLOBAL_LIMIT.windowMs },
-    { bucket: `${subject}:burst`, windowMs: BURST_LIMIT.windowMs },
-  ];
-  const limits = [GLOBAL_LIMIT.limit, BURST_LIMIT.limit];
-  if (classRule) {
-    hits.push({ bucket: `${subject}:${limitClass}`, windowMs: classRule.windowMs });
-    limits.push(classRule.limit);
-  }
-  const counts = await store.hit(hits, nowMs);
+  const { windows, limits } = limitClass ? CLASSED[limitClass] : UNCLASSED;
+  const counts = await store.hit(subject, windows, nowMs);
   // Indexes into counts/limits: the bucket over its limit with the longest wait, and the tightest one.
   let worst = -1;
   let worstResetAtMs = 0;
@@ -58,7 +71,7 @@ export async function enforceRateLimit(
   let tightestRemaining = 0;
   let tightestResetAtMs = 0;
   for (let i = 0; i < counts.length; i++) {
-    const c = counts[i] as BucketCount;
+    const c = counts[i] as WindowCount;
     const limit = limits[i] as number;
     if (c.count > limit && (worst < 0 || c.resetAtMs > worstResetAtMs)) {
       worst = i;
@@ -83,7 +96,7 @@ export async function enforceRateLimit(
   // wait on the database), so a concurrent request, or another process, may have opened the window after
   // it. The window began no later than this request was counted: the wait is at most the window itself,
   // never "2 seconds" for the one-second burst window.
-  const countedAtMs = Math.max(nowMs, worstResetAtMs - (hits[worst] as BucketHit).windowMs);
+  const countedAtMs = Math.max(nowMs, worstResetAtMs - (windows[worst] as LimitWindow).windowMs);
   const retryAfter = Math.max(1, Math.ceil((worstResetAtMs - countedAtMs) / 1000));
   throw new ApiError('RATE_001', `too many requests. please try again in ${retryAfter} seconds.`, {
     headers: {

@@ -1,10 +1,11 @@
 /**
- * Rate-limit store in the database: one upsert per request counts every bucket atomically under the row
- * lock, so several server processes sharing a database enforce one limit between them.
+ * Rate-limit store in the database: one upsert per request counts every window atomically under the row
+ * lock, so several server processes sharing a database enforce one limit between them. A window is the
+ * row of bucket `<subject>:<window name>`.
  */
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../../db/client.ts';
-import type { BucketCount, BucketHit, RateLimitStore } from './store.ts';
+import type { LimitWindow, RateLimitStore, WindowCount } from './store.ts';
 
 const SWEEP_EVERY_MS = 60_000;
 
@@ -25,8 +26,9 @@ export function createPostgresRateLimitStore(db: Db): RateLimitStore {
   sweep.unref();
 
   return {
-    async hit(buckets: readonly BucketHit[], nowMs: number): Promise<BucketCount[]> {
-      // Same order for every request of a principal, so concurrent upserts lock rows in one order.
+    async hit(subject: string, windows: readonly LimitWindow[], nowMs: number): Promise<WindowCount[]> {
+      const buckets = windows.map(({ name, windowMs }) => ({ name, bucket: `${subject}:${name}`, windowMs }));
+      // Same order for every request of a subject, so concurrent upserts lock rows in one order.
       const sorted = [...buckets].sort((a, b) => (a.bucket < b.bucket ? -1 : 1));
       const values = sql.join(
         sorted.map((b) => sql`(${b.bucket}, ${nowMs}::bigint, ${b.windowMs}::integer, 1)`),
@@ -44,11 +46,11 @@ export function createPostgresRateLimitStore(db: Db): RateLimitStore {
             returning bucket, count, window_start_ms, window_ms`,
       );
       const byBucket = new Map(rows.map((r) => [r.bucket, r]));
-      return buckets.map(({ bucket }) => {
+      return buckets.map(({ name, bucket }) => {
         const row = byBucket.get(bucket);
         if (!row) throw new Error(`rate limit upsert returned no row for ${bucket}`);
         return {
-          bucket,
+          name,
           count: Number(row.count),
           resetAtMs: Number(row.window_start_ms) + Number(row.window_ms),
         };
