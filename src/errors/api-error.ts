@@ -2,6 +2,7 @@
  * The one error class of iris. It carries a catalogue code; status and default message come from the
  * catalogue, so every transport renders the same `{code, message, requestId}`.
  */
+import { randomUUID } from 'node:crypto';
 import { ERROR_CATALOGUE, type ErrorCode } from './catalogue.ts';
 
 export interface ApiErrorOptions {
@@ -12,11 +13,17 @@ export interface ApiErrorOptions {
   cause?: unknown;
 }
 
+/** Stands for the request id in an envelope serialized once: no message or field holds it. */
+const REQUEST_ID_SLOT = JSON.stringify(`\u0000request-id-${randomUUID()}`);
+
+/** An ApiError is not changed once thrown: a cached one (a 402 challenge) answers many requests. */
 export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly extra: Record<string, unknown>;
+  /** The serialized envelope before and after the request id, made at the first answer. */
+  #envelope: readonly [string, string] | undefined;
 
   constructor(code: ErrorCode, message?: string, options: ApiErrorOptions = {}) {
     // An ApiError is an expected answer, not a bug: skip the stack trace (it costs on every 4xx); the
@@ -30,6 +37,18 @@ export class ApiError extends Error {
     this.status = ERROR_CATALOGUE[code].status;
     this.headers = options.headers ?? {};
     this.extra = options.extra ?? {};
+  }
+
+  /** The envelope as JSON: the plain serialization, whatever the message or fields hold. */
+  serialize(requestId: string): string {
+    if (this.#envelope === undefined) {
+      const text = JSON.stringify(errorBody(this, JSON.parse(REQUEST_ID_SLOT)));
+      const at = text.indexOf(REQUEST_ID_SLOT);
+      // Extra fields replacing `error` would leave no slot: such an envelope is serialized every time.
+      if (at < 0) return JSON.stringify(errorBody(this, requestId));
+      this.#envelope = [text.slice(0, at), text.slice(at + REQUEST_ID_SLOT.length)];
+    }
+    return this.#envelope[0] + JSON.stringify(requestId) + this.#envelope[1];
   }
 }
 
@@ -47,7 +66,7 @@ export function errorBody(error: ApiError, requestId: string): ErrorBody {
   };
 }
 
-/** The envelope as JSON: the plain serialization, whatever the message or fields hold. */
+/** The envelope as JSON; see ApiError.serialize. */
 export function serializeErrorBody(error: ApiError, requestId: string): string {
-  return JSON.stringify(errorBody(error, requestId));
+  return error.serialize(requestId);
 }

@@ -13,10 +13,14 @@ describe('serializeErrorBody', () => {
     const challenge = new ApiError('PAYMENT_001', 'payment required: $2.25 USDC (x402)', {
       extra: { x402: { amount: '2.25', accepts: [{ scheme: 'exact' }] }, credits: { pack: 'pack_5' } },
     });
-    for (const error of [plain, challenge]) {
+    // Extra fields that replace the `error` object leave no place for the request id to be spliced in.
+    const replaced = new ApiError('SERVER_001', undefined, { extra: { error: 'overridden' } });
+    for (const error of [plain, challenge, replaced]) {
       for (const requestId of ['req_0123456789abcdef01234567', 'req_"quoted"\n']) {
         expect(serializeErrorBody(error, requestId)).toBe(JSON.stringify(errorBody(error, requestId)));
-        expect(JSON.parse(serializeErrorBody(error, requestId)).error.requestId).toBe(requestId);
+        if (error !== replaced) {
+          expect(JSON.parse(serializeErrorBody(error, requestId)).error.requestId).toBe(requestId);
+        }
       }
     }
   });
