@@ -68,6 +68,12 @@ export function createPaymentGateway(
     if (!operation) throw new Error(`no payable operation ${id} in the registry the gateway was built with`);
     return operation;
   };
+  // The rails of each registered operation; an operation with quoted terms is another object, matched anew.
+  const supportingRails = new Map(
+    [...byId.values()].map((operation) => [operation, rails.filter((r) => r.supports(operation))]),
+  );
+  const railsFor = (operation: PayableOperation): readonly PaymentRail[] =>
+    supportingRails.get(operation) ?? rails.filter((r) => r.supports(operation));
   // The assembled 402 of an operation (per code and message), reused until a part of it must be
   // rebuilt: an ApiError carries no request-specific state (the request id is added when answering).
   const cache = new Map<string, CachedChallenge>();
@@ -112,7 +118,7 @@ export function createPaymentGateway(
       const call = { ...request, operation };
       // Input no payment could buy is refused before any payment is asked for.
       operation.payment.check?.(call.input);
-      const supporting = rails.filter((r) => r.supports(operation));
+      const supporting = railsFor(operation);
       const rail =
         supporting.find((r) => r.carries(call.request)) ?? supporting.find((r) => r.serves?.(call) === true);
       if (!rail) {

@@ -19,18 +19,36 @@ function unstorable(text: string): boolean {
 export type InputProblem = { kind: 'text'; path: string } | { kind: 'depth'; path: string };
 
 /** The first problem in a parsed JSON value (keys included), with the path to it; undefined if none. */
-export function unstorableInput(value: unknown, path = '', depth = 0): InputProblem | undefined {
-  if (typeof value === 'string') return unstorable(value) ? { kind: 'text', path } : undefined;
+export function unstorableInput(value: unknown): InputProblem | undefined {
+  const found = problemIn(value, 0);
+  return found && { kind: found.kind, path: found.path.reverse().join('.') };
+}
+
+/** The first problem below `value`, its path from the innermost key out (named only once found). */
+function problemIn(
+  value: unknown,
+  depth: number,
+): { kind: InputProblem['kind']; path: string[] } | undefined {
+  if (typeof value === 'string') return unstorable(value) ? { kind: 'text', path: [] } : undefined;
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth >= MAX_INPUT_DEPTH) return { kind: 'depth', path };
-  const entries: [string, unknown][] = Array.isArray(value)
-    ? value.map((item, index) => [String(index), item])
-    : Object.entries(value);
-  for (const [key, item] of entries) {
-    const at = path ? `${path}.${key}` : key;
-    if (!Array.isArray(value) && unstorable(key)) return { kind: 'text', path: at };
-    const found = unstorableInput(item, at, depth + 1);
-    if (found) return found;
+  if (depth >= MAX_INPUT_DEPTH) return { kind: 'depth', path: [] };
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = problemIn(value[index], depth + 1);
+      if (found) {
+        found.path.push(String(index));
+        return found;
+      }
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (unstorable(key)) return { kind: 'text', path: [key] };
+    const found = problemIn((value as Record<string, unknown>)[key], depth + 1);
+    if (found) {
+      found.path.push(key);
+      return found;
+    }
   }
   return undefined;
 }

@@ -16,6 +16,9 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 export const BEARER_CHALLENGE = 'Bearer realm="iris"';
 
+/** Every caller without a key: one object, never changed. */
+const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous' });
+
 function unauthorized(
   code: 'APIKEY_001' | 'APIKEY_002' | 'APIKEY_003' | 'AUTH_001',
   message?: string,
@@ -36,10 +39,10 @@ export async function authenticate(
   authorization: string | undefined,
   now: Date,
 ): Promise<Principal> {
-  if (authorization === undefined || authorization.trim() === '') return { kind: 'anonymous' };
+  if (authorization === undefined || authorization.trim() === '') return ANONYMOUS;
   const match = /^(\S+)\s+(\S+)\s*$/.exec(authorization.trim());
   // A payment credential is not an identity by itself: the payment rails read it.
-  if (match && (match[1] as string).toLowerCase() === 'payment') return { kind: 'anonymous' };
+  if (match && (match[1] as string).toLowerCase() === 'payment') return ANONYMOUS;
   if (!match || (match[1] as string).toLowerCase() !== 'bearer') {
     throw unauthorized(
       'AUTH_001',
