@@ -12,7 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { type BenchDatabaseServer, startBenchDatabaseServer } from '../lib/bench-database.ts';
-import { bundleServer } from '../lib/bundle.ts';
+import { bundleServer, PROJECT_ROOT } from '../lib/bundle.ts';
 import { type Memory, memoryOf } from '../lib/memory.ts';
 
 const only = process.env.BENCH_ONLY?.trim();
@@ -48,10 +48,9 @@ interface Tally {
 }
 
 async function startServer(databaseUrl: string): Promise<{ ready: Ready; child: ChildProcess }> {
-  const root = new URL('../../', import.meta.url).pathname;
   const bundle = await bundleServer('bench/mcp/server.ts');
   const child = spawn(process.execPath, ['--enable-source-maps', bundle], {
-    cwd: root,
+    cwd: PROJECT_ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: ['pipe', 'pipe', 'inherit'],
   });

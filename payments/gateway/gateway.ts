@@ -80,7 +80,7 @@ export function createPaymentGateway(
 
   const build = async (operation: PayableOperation, code: ErrorCode, message: string | undefined) => {
     const parts = await Promise.all(
-      rails.filter((r) => r.supports(operation)).map((r) => r.challenge(operation, operation.payment.price)),
+      railsFor(operation).map((r) => r.challenge(operation, operation.payment.price)),
     );
     const error = new ApiError(
       code,
