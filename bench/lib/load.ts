@@ -11,7 +11,7 @@ export interface CompareOptions {
   irisUrl: string;
   /** A further server measured alongside, reported only (the bare handlers on node:http). */
   referenceUrl?: string;
-  /** Requests to rotate through; every connection starts at a different offset. */
+  /** The pool of requests; each connection walks its own share of it, round and round. */
   requests: readonly autocannon.Request[];
   /** The one status every response should have; unset: any 2xx. */
   expectedStatus?: number;
@@ -94,9 +94,16 @@ export function bearerRequests(path: string, keys: readonly string[]): autocanno
   return keys.map((key) => ({ method: 'GET', path, headers: { authorization: `Bearer ${key}` } }));
 }
 
-function rotated<T>(items: readonly T[], offset: number): T[] {
-  const start = offset % items.length;
-  return [...items.slice(start), ...items.slice(0, start)];
+/**
+ * The part of the pool connection `index` of `connections` walks (round and round): the pool cut into one
+ * run of keys or addresses per connection, so no two connections send the same one at once and every
+ * item gets an even share of the load.
+ */
+function shareOf<T>(items: readonly T[], index: number, connections: number): T[] {
+  if (items.length <= connections) return [items[index % items.length] as T];
+  const size = Math.floor(items.length / connections);
+  const start = index * size;
+  return items.slice(start, index === connections - 1 ? items.length : start + size);
 }
 
 interface Slice {
@@ -114,7 +121,6 @@ interface Slice {
  */
 function run(url: string, options: CompareOptions, seconds: number): Promise<Slice> {
   let clients = 0;
-  const stride = Math.max(1, Math.floor(options.requests.length / options.connections));
   const latencies: number[] = [];
   let firstAtMs = 0;
   let lastAtMs = 0;
@@ -124,10 +130,12 @@ function run(url: string, options: CompareOptions, seconds: number): Promise<Sli
         url,
         connections: options.connections,
         duration: seconds,
-        requests: [...options.requests],
-        // Distinct offsets: connections walking the pool in lockstep would all hit one key at once.
+        // autocannon builds the bytes of every request a connection is given before the slice starts, so
+        // each connection is given only its share: handing each the whole pool took seconds per slice
+        // (thousands of requests, ten times over), and the servers idled that long between their slices.
+        requests: options.requests.slice(0, 1),
         setupClient: (client) => {
-          client.setRequests(rotated(options.requests, clients * stride));
+          client.setRequests(shareOf(options.requests, clients, options.connections));
           clients += 1;
         },
       },
