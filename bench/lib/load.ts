@@ -96,8 +96,8 @@ export function bearerRequests(path: string, keys: readonly string[]): autocanno
 
 /**
  * The part of the pool connection `index` of `connections` walks (round and round): the pool cut into one
- * run of keys or addresses per connection, so no two connections send the same one at once and every
- * item gets an even share of the load.
+ * run of keys or addresses per connection, so every item gets an even share of the load and, when the
+ * pool has at least one item per connection, no two connections send the same one at once.
  */
 function shareOf<T>(items: readonly T[], index: number, connections: number): T[] {
   if (items.length <= connections) return [items[index % items.length] as T];
