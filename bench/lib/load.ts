@@ -99,7 +99,7 @@ export function bearerRequests(path: string, keys: readonly string[]): autocanno
  * run of keys or addresses per connection, so every item gets an even share of the load and, when the
  * pool has at least one item per connection, no two connections send the same one at once.
  */
-function shareOf<T>(items: readonly T[], index: number, connections: number): T[] {
+export function shareOf<T>(items: readonly T[], index: number, connections: number): T[] {
   if (items.length <= connections) return [items[index % items.length] as T];
   const size = Math.floor(items.length / connections);
   const start = index * size;
