@@ -2,7 +2,7 @@
  * API key material: `is_live_` + 256 random bits. Only the SHA-256 hash and a short display prefix are
  * ever stored; the raw key exists in one response and nowhere else.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export const KEY_PREFIX = 'is_live_';
 const DISPLAY_PREFIX_LENGTH = KEY_PREFIX.length + 4;
@@ -14,7 +14,7 @@ export interface KeyMaterial {
 }
 
 export function hashApiKey(raw: string): string {
-  return createHash('sha256').update(raw).digest('hex');
+  return hash('sha256', raw, 'hex');
 }
 
 export function keyMaterialFrom(raw: string): KeyMaterial {
