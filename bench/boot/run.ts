@@ -5,7 +5,8 @@
  * PostgreSQL process, PSS). Baseline, measured in the same run: the same `npm start` with DATABASE_URL
  * naming a fresh database on an already running PostgreSQL (the bench's), so the ratio is what owning
  * the embedded cluster costs. Targets: first start ≤ 2 s, restart ≤ 1 s, idle ≤ 250 MB.
- * BENCH_BOOT_RUNS (default 3) fresh data directories, each started, stopped and restarted.
+ * BENCH_BOOT_RUNS (default 3) fresh data directories, each started, stopped and restarted. A first start
+ * builds the bundle, as after `npm install` (its build stamp is removed); a restart finds it current.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processAlive } from '../../db/process-alive.ts';
+import { STAMP_FILE } from '../../scripts/build-stamp.mjs';
 import { startBenchDatabaseServer } from '../lib/bench-database.ts';
 import { descendants, type Memory, memoryOf } from '../lib/memory.ts';
 import { createScratchDatabase } from '../lib/scratch-database.ts';
@@ -134,6 +136,7 @@ async function main(): Promise<number> {
       const dataDir = mkdtempSync(join(tmpdir(), 'iris-bench-boot-'));
       try {
         log(`run ${run}/${RUNS}: first start on ${dataDir}`);
+        rmSync(join(ROOT, 'dist', STAMP_FILE), { force: true });
         const first = await start({ IRIS_DATA_DIR: dataDir });
         firsts.push(first.ms);
         await stop(first);
