@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processAlive } from '../../db/process-alive.ts';
 import { STAMP_FILE } from '../../scripts/build-stamp.mjs';
+import { OUTDIR } from '../../scripts/ensure-bundle.mjs';
 import { startBenchDatabaseServer } from '../lib/bench-database.ts';
 import { descendants, type Memory, memoryOf } from '../lib/memory.ts';
 import { createScratchDatabase } from '../lib/scratch-database.ts';
@@ -136,7 +137,7 @@ async function main(): Promise<number> {
       const dataDir = mkdtempSync(join(tmpdir(), 'iris-bench-boot-'));
       try {
         log(`run ${run}/${RUNS}: first start on ${dataDir}`);
-        rmSync(join(ROOT, 'dist', STAMP_FILE), { force: true });
+        rmSync(join(ROOT, OUTDIR, STAMP_FILE), { force: true });
         const first = await start({ IRIS_DATA_DIR: dataDir });
         firsts.push(first.ms);
         await stop(first);

@@ -1,17 +1,19 @@
 /**
  * `npm start` skips its build when the last bundle still stands for the sources (scripts/build-stamp.mjs):
  * a real esbuild build of a small project in a temporary folder, then each change that must make the
- * next start build again.
+ * next start build again; and the server's own bundle, as start.mjs makes it, built once.
  */
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildIsCurrent, writeBuildStamp } from '../../scripts/build-stamp.mjs';
+import { buildIsCurrent, STAMP_FILE, writeBuildStamp } from '../../scripts/build-stamp.mjs';
 import { bundleOptions } from '../../scripts/bundle-options.mjs';
+import { ensureBundle, OUTDIR as OUTDIR_OF_START } from '../../scripts/ensure-bundle.mjs';
 
 const OUTDIR = 'out';
+const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
 /** Every source is dated this long before the build, so no input counts as changed during it. */
 const AGE_MS = 60_000;
 
@@ -92,5 +94,14 @@ describe('the build stamp of npm start', () => {
     write('src/lib/greet.ts', "export const greet = (name: string) => 'hey ' + name;\n", 0);
     expect(await buildAndRecord(Date.now() - AGE_MS / 2)).toBe(false);
     expect(buildIsCurrent(root, OUTDIR, options)).toBe(false);
+  });
+});
+
+describe("npm start's bundle", () => {
+  it('is built when it has no stamp, then found current: the next start builds nothing', async () => {
+    // Another start running meanwhile would build the same files again, each written whole.
+    rmSync(join(PROJECT_ROOT, OUTDIR_OF_START, STAMP_FILE), { force: true });
+    expect(await ensureBundle(PROJECT_ROOT)).toBe(true);
+    expect(await ensureBundle(PROJECT_ROOT)).toBe(false);
   });
 });

@@ -1,0 +1,3 @@
+export const OUTDIR: string;
+
+export function ensureBundle(root: string): Promise<boolean>;
